@@ -1,0 +1,146 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { subApp } from '../http/app.js';
+import { AppError } from '../http/errors.js';
+import { IMPORT_FORMATS, type ImportFormat } from './import/types.js';
+import { bankIdSchema } from './schema.js';
+import type { BankStore, FitCheck } from './store.js';
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const published = z.object({ bankId: z.string(), version: z.number(), questions: z.number(), byType: z.record(z.string(), z.number()) });
+const bankParams = z.object({ bankId: bankIdSchema });
+/** The importers pull in xlsx, XML and zip libraries: loaded on the first import, not at start-up. */
+const importers = () => import('./import/index.js');
+
+export function bankRoutes(store: BankStore, fit: FitCheck) {
+  const app = subApp();
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/', tags: ['banks'], summary: 'Published banks (newest version of each)', responses: { 200: json(z.array(published), 'banks') } }),
+    async (c) => c.json(await store.list(), 200),
+  );
+
+  // Before "/:bankId", or it would take "template.xlsx" for a bank id.
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/template.xlsx',
+      tags: ['banks'],
+      summary: 'The empty spreadsheet template (DESIGN §5)',
+      responses: { 200: { description: 'xlsx', content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: z.any() } } } },
+    }),
+    async (c) => {
+      const bytes = await (await importers()).buildTemplateXlsx();
+      return c.body(new Uint8Array(bytes), 200, {
+        'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        'content-disposition': 'attachment; filename="question-bank-template.xlsx"',
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/{bankId}',
+      tags: ['banks'],
+      summary: 'Publish a new immutable version of a bank (native JSON)',
+      request: { params: bankParams, body: { content: { 'application/json': { schema: z.any() } }, required: true } },
+      responses: { 201: json(published, 'a new version'), 200: json(published, 'the same content was already published') },
+    }),
+    async (c) => {
+      const { bankId } = c.req.valid('param');
+      const r = await store.publish(await c.req.json(), { bankId, fitCheck: fit });
+      return c.json({ bankId: r.bankId, version: r.version, questions: r.questions, byType: r.byType, created: r.created, warnings: r.warnings }, r.created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{bankId}',
+      tags: ['banks'],
+      summary: 'Versions of a bank with counts by type and topic',
+      request: { params: bankParams },
+      responses: { 200: json(z.any(), 'versions') },
+    }),
+    async (c) => {
+      const { bankId } = c.req.valid('param');
+      const versions = await store.versions(bankId);
+      if (!versions.length) throw new AppError('not_found', `题库 ${bankId} 不存在`);
+      return c.json({ bankId, versions }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{bankId}/versions/{version}/retire',
+      tags: ['banks'],
+      summary: 'Retire a version: new tries no longer draw from it; tries drawn from it keep it',
+      request: { params: bankParams.extend({ version: z.coerce.number().int().positive() }) },
+      responses: { 200: json(z.any(), 'retired') },
+    }),
+    async (c) => {
+      const { bankId, version } = c.req.valid('param');
+      await store.retire(bankId, version);
+      return c.json({ bankId, version, retired: true }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{bankId}/import',
+      tags: ['banks'],
+      summary: 'Import a CSV, xlsx, GIFT, Moodle XML, QTI (item or content package .zip) or Aiken file',
+      request: {
+        params: bankParams,
+        query: z.object({
+          format: z.enum(IMPORT_FORMATS as [ImportFormat, ...ImportFormat[]]),
+          dryRun: z.enum(['true', 'false']).optional(),
+          title: z.string().max(200).optional(),
+        }),
+      },
+      responses: { 201: json(z.any(), 'published, with the report'), 200: json(z.any(), 'dry run or nothing new') },
+    }),
+    async (c) => {
+      const { bankId } = c.req.valid('param');
+      const { format, dryRun, title } = c.req.valid('query');
+      const bytes = await fileBytes(c.req.raw);
+      const result = await (await importers()).importBank(format, bytes, { bankId });
+      const report = { imported: result.imported, skipped: result.skipped, errors: result.errors };
+      if (dryRun === 'true') {
+        const preview = result.questions.length
+          ? await store.publish({ bankId, title: title ?? store.latest(bankId)?.title ?? bankId, questions: result.questions }, { bankId, dryRun: true })
+          : null;
+        return c.json({ bankId, dryRun: true, report, questions: result.questions, warnings: preview?.warnings ?? [] }, 200);
+      }
+      if (!result.questions.length)
+        throw new AppError('import_failed', '文件中没有可导入的选择题 (no importable choice questions in the file)', { report });
+      const r = await store.publish(
+        { bankId, title: title ?? store.latest(bankId)?.title ?? bankId, questions: result.questions },
+        { bankId, fitCheck: fit },
+      );
+      return c.json(
+        { bankId: r.bankId, version: r.version, questions: r.questions, byType: r.byType, created: r.created, warnings: r.warnings, report },
+        r.created ? 201 : 200,
+      );
+    },
+  );
+  return app;
+}
+
+/** The file is the raw body, or the `file` field of a multipart form. */
+async function fileBytes(req: Request): Promise<Uint8Array> {
+  const type = req.headers.get('content-type') ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    const form = await req.formData().catch(() => {
+      throw new AppError('validation_failed', 'multipart 表单无法解析 (malformed multipart body)');
+    });
+    const file = form.get('file');
+    if (!file || typeof file === 'string') throw new AppError('validation_failed', '缺少 file 字段 (multipart body needs a "file" field)');
+    return new Uint8Array(await file.arrayBuffer());
+  }
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (!bytes.length) throw new AppError('validation_failed', '请求体为空 (empty body: send the file)');
+  return bytes;
+}

@@ -1,0 +1,95 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import { cycleIdSchema } from '../cycles/service.js';
+import { subApp } from '../http/app.js';
+import { AppError } from '../http/errors.js';
+import type { AppEnv } from '../http/env.js';
+import { registrationsFromCsv } from './csv.js';
+import type { CandidateService } from './service.js';
+
+const registrationBody = z.object({ candidates: z.array(z.unknown()).min(1).max(50_000) }).strict();
+const json = (description: string) => ({ description, content: { 'application/json': { schema: z.any() } } });
+
+/** POST /v1/admin/cycles/:cycleId/candidates — JSON `{ candidates: [...] }` or a CSV sheet. */
+export function registrationRoutes(service: CandidateService) {
+  const app = subApp();
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{cycleId}/candidates',
+      tags: ['candidates'],
+      summary: 'Register candidates (JSON or CSV); one result per row',
+      request: {
+        params: z.object({ cycleId: cycleIdSchema }),
+        body: {
+          content: {
+            'application/json': { schema: registrationBody },
+            'text/csv': { schema: z.string() },
+          },
+          // Not "required": the generated validator would then treat a CSV body as JSON.
+          required: false,
+        },
+      },
+      responses: { 200: json('one result per row') },
+    }),
+    async (c) => {
+      const { cycleId } = c.req.valid('param');
+      // The JSON validator only runs for JSON bodies; a sheet is parsed here.
+      const type = c.req.header('content-type') ?? '';
+      const rows = type.startsWith('text/csv')
+        ? registrationsFromCsv(new Uint8Array(await c.req.arrayBuffer()))
+        : registrationBody.parse(await c.req.json()).candidates;
+      if (!rows.length) throw new AppError('validation_failed', '没有考生数据 (no rows)');
+      return c.json({ results: await service.register(cycleId, rows) }, 200);
+    },
+  );
+  return app;
+}
+
+const loginBody = z.object({ idNumber: z.string().min(1).max(32), password: z.string().min(1).max(128) }).strict();
+
+export function authRoutes(service: CandidateService, trustProxy: boolean) {
+  const app = subApp();
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/login',
+      tags: ['auth'],
+      summary: 'Candidate login with 身份证号 and password; returns an opaque session token',
+      request: { body: { content: { 'application/json': { schema: loginBody } }, required: true } },
+      responses: { 200: { description: 'session', content: { 'application/json': { schema: z.object({ token: z.string(), expiresAt: z.string() }) } } } },
+    }),
+    async (c) => {
+      const { idNumber, password } = c.req.valid('json');
+      const s = await service.login(idNumber, password, clientAddress(c, trustProxy));
+      return c.json({ token: s.token, expiresAt: s.expiresAt.toISOString() }, 200);
+    },
+  );
+  return app;
+}
+
+export function logoutRoute(service: CandidateService) {
+  const app = subApp();
+  app.openapi(
+    createRoute({ method: 'post', path: '/logout', tags: ['auth'], summary: 'End this session', responses: { 204: { description: 'ended' } } }),
+    async (c) => {
+      const who = c.get('candidate');
+      await service.logout(who.candidateId, who.tokenHash);
+      return c.body(null, 204);
+    },
+  );
+  return app;
+}
+
+function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (fwd) return fwd;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

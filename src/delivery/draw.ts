@@ -1,0 +1,87 @@
+// Drawing a section's questions from an in-memory bank version. Pure: the same seed, bank version
+// and earlier items give the same paper, so any paper can be rebuilt for audit.
+import type { BankVersion, Item, Option, Unit } from '../banks/version.js';
+import { shuffleInPlace, type Rng } from './random.js';
+
+export interface DrawnItem {
+  id: string;
+  type: Item['type'];
+  /** Bank option keys in the order this candidate sees them; shown as A, B, C… (T/F stay T/F). */
+  order: string[];
+}
+export interface DrawnUnit {
+  id: string;
+  kind: Unit['kind'];
+  items: DrawnItem[];
+}
+
+export type DrawResult =
+  | { ok: true; units: DrawnUnit[]; reusedItems: number }
+  | { ok: false; available: number; needed: number };
+
+const TRIES = 8;
+/** Papers read in the usual order of a Chinese exam: A1/A2, then A3/A4, B1, X, true/false. */
+const KIND_RANK = (u: Unit) =>
+  u.kind === 'case' ? 1 : u.kind === 'matching' ? 2 : u.items[0]!.type === 'multiple' ? 3 : u.items[0]!.type === 'truefalse' ? 4 : 0;
+
+/**
+ * Picks whole units (a case or matching group is never split) until the section has exactly
+ * `items` items worth exactly `points`. Units none of whose items the candidate has seen come
+ * first; seen ones are used only when the unseen cannot fill the section.
+ */
+export function drawSection(bank: BankVersion, items: number, points: number, seen: ReadonlySet<string>, rng: Rng): DrawResult {
+  if (bank.itemCount < items) return { ok: false, available: bank.itemCount, needed: items };
+  const fresh: Unit[] = [];
+  const stale: Unit[] = [];
+  for (const u of bank.units) (u.items.some((i) => seen.has(i.id)) ? stale : fresh).push(u);
+  for (let attempt = 0; attempt < TRIES; attempt++) {
+    const order = [...shuffleInPlace([...fresh], rng), ...shuffleInPlace([...stale], rng)];
+    const picked = fill(order, items, points);
+    if (picked) {
+      const reusedItems = picked.filter((u) => stale.includes(u)).reduce((s, u) => s + u.items.length, 0);
+      picked.sort((x, y) => KIND_RANK(x) - KIND_RANK(y));
+      return { ok: true, units: picked.map((u) => drawUnit(u, rng)), reusedItems };
+    }
+  }
+  return { ok: false, available: bank.itemCount, needed: items };
+}
+
+function fill(order: Unit[], items: number, points: number): Unit[] | null {
+  const picked: Unit[] = [];
+  let ni = items;
+  let np = points;
+  for (const u of order) {
+    if (ni === 0 && np === 0) break;
+    if (u.items.length <= ni && u.points <= np + 1e-9) {
+      picked.push(u);
+      ni -= u.items.length;
+      np -= u.points;
+    }
+  }
+  return ni === 0 && Math.abs(np) < 1e-9 ? picked : null;
+}
+
+function drawUnit(u: Unit, rng: Rng): DrawnUnit {
+  // A matching group's items share one option order, or "B" would mean different things.
+  const shared = u.kind === 'matching' ? permute(u.options!, u.shuffle, rng) : null;
+  return {
+    id: u.id,
+    kind: u.kind,
+    items: u.items.map((it) => ({ id: it.id, type: it.type, order: shared ?? permute(it.options, it.shuffle, rng) })),
+  };
+}
+
+/** Shuffles option keys, leaving `fixed` options where they stand. */
+function permute(options: Option[], shuffle: boolean, rng: Rng): string[] {
+  const keys = options.map((o) => o.key);
+  if (!shuffle) return keys;
+  const movable = options.filter((o) => !o.fixed).map((o) => o.key);
+  shuffleInPlace(movable, rng);
+  let m = 0;
+  return options.map((o) => (o.fixed ? o.key : movable[m++]!));
+}
+
+/** The letters a candidate sees for an item's options. */
+export function displayKeys(item: DrawnItem): string[] {
+  return item.type === 'truefalse' ? item.order : item.order.map((_, i) => String.fromCharCode(65 + i));
+}

@@ -1,0 +1,138 @@
+// The engine wired together: config → db → redis → modules → app. main.ts runs it as a process;
+// tests build one per run against their own database and Redis prefix.
+import { randomBytes } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Redis } from 'ioredis';
+import { fitCheck } from './banks/fit.js';
+import { bankRoutes } from './banks/routes.js';
+import { BankStore } from './banks/store.js';
+import { loadCatalogue, type Catalogue } from './catalogue/catalogue.js';
+import { catalogueRoutes } from './catalogue/routes.js';
+import { authRoutes, logoutRoute, registrationRoutes } from './candidates/routes.js';
+import { CandidateService } from './candidates/service.js';
+import type { Config } from './config.js';
+import { cycleRoutes } from './cycles/routes.js';
+import { CycleService } from './cycles/service.js';
+import { openDatabase, type Database } from './db/client.js';
+import { attemptRoutes, meRoutes } from './delivery/routes.js';
+import { loadScripts } from './delivery/scripts.js';
+import { DeliveryService } from './delivery/service.js';
+import { bodyLimits, onError, problem } from './http/app.js';
+import { adminAuth, candidateAuth } from './http/auth.js';
+import { AppError } from './http/errors.js';
+import type { AppEnv } from './http/env.js';
+import type { Log } from './log.js';
+import { loadBuiltinPolicies } from './policy/policies.js';
+import { connectRedis } from './redis/client.js';
+import { makeKeys, type Keys } from './redis/keys.js';
+import { JobQueues, startWorkers } from './results/jobs.js';
+import { attemptRecordRoutes, cycleResultRoutes } from './results/routes.js';
+
+export interface Engine {
+  app: OpenAPIHono<AppEnv>;
+  config: Config;
+  adminToken: string;
+  database: Database;
+  redis: Redis;
+  keys: Keys;
+  catalogue: Catalogue;
+  banks: BankStore;
+  cycles: CycleService;
+  candidates: CandidateService;
+  delivery: DeliveryService;
+  jobs: JobQueues;
+  /** Starts the BullMQ workers and the sweeper (ROLE worker or all). */
+  startWorkers(): Promise<void>;
+  /** Stops timers and workers, then closes queues and connections. */
+  close(): Promise<void>;
+}
+
+const RELOAD_MS = 30_000;
+const KEEP_SETTLED_SEC = 7 * 24 * 3600;
+
+export async function createEngine(config: Config, log: Log): Promise<Engine> {
+  const redis = await connectRedis(config.REDIS_URL);
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const { db } = database;
+  const keys = makeKeys(config.REDIS_PREFIX);
+  const adminToken = config.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+
+  const catalogue = loadCatalogue();
+  const builtins = loadBuiltinPolicies();
+  const announce = (what: string) => async () => void (await redis.publish(keys.events, what));
+  const banks = new BankStore(db, (bankId) => announce(`bank:${bankId}`)());
+  const cycles = new CycleService(db, builtins, (cycleId) => announce(`cycle:${cycleId}`)());
+  await Promise.all([banks.refresh(), cycles.refresh()]);
+
+  // Other processes announce new bank versions and cycle changes; a slow poll backs that up.
+  const subscriber = redis.duplicate();
+  await subscriber.subscribe(keys.events);
+  subscriber.on('message', (_channel, message: string) => {
+    const [kind, id] = message.split(':');
+    const job = kind === 'bank' ? banks.refresh(id) : kind === 'cycle' ? cycles.refresh(id) : null;
+    job?.catch((e: Error) => log('reload failed', { message, error: e.message }, 'warn'));
+  });
+  const reload = setInterval(() => {
+    Promise.all([banks.refresh(), cycles.refresh()]).catch((e: Error) => log('periodic reload failed', { error: e.message }, 'warn'));
+  }, RELOAD_MS);
+  reload.unref();
+
+  const bullConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const jobs = new JobQueues(bullConnection, keys);
+  const candidates = new CandidateService(db, redis, keys, catalogue, config.SESSION_TTL_SEC);
+  const delivery = new DeliveryService(redis, loadScripts(redis), keys, db, banks, cycles, catalogue, candidates, jobs, {
+    graceMs: config.ANSWER_GRACE_MS,
+    keepSec: KEEP_SETTLED_SEC,
+  });
+
+  // Answers saved here are checkpointed to Postgres every few seconds, by a worker.
+  const checkpoints = setInterval(() => {
+    jobs.checkpoint(delivery.takeDirty()).catch((e: Error) => log('checkpoint enqueue failed', { error: e.message }, 'warn'));
+  }, config.CHECKPOINT_MS);
+  checkpoints.unref();
+
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(onError(log));
+  app.notFound((c) => problem(c, new AppError('not_found', `没有这个地址 (no route for ${c.req.method} ${c.req.path})`)));
+  app.use('/v1/*', bodyLimits());
+  app.use('/v1/admin/*', adminAuth(adminToken));
+  app.use('/v1/me', candidateAuth());
+  app.use('/v1/attempts', candidateAuth());
+  app.use('/v1/attempts/*', candidateAuth());
+  app.use('/v1/auth/logout', candidateAuth());
+  app.route('/v1/catalogue', catalogueRoutes(catalogue));
+  app.route('/v1/admin/banks', bankRoutes(banks, fitCheck(cycles, catalogue)));
+  app.route('/v1/admin/cycles', cycleRoutes(cycles));
+  app.route('/v1/admin/cycles', registrationRoutes(candidates));
+  app.route('/v1/admin/cycles', cycleResultRoutes(db, cycles));
+  app.route('/v1/admin/attempts', attemptRecordRoutes(db, banks));
+  app.route('/v1/auth', authRoutes(candidates, config.TRUST_PROXY));
+  app.route('/v1/auth', logoutRoute(candidates));
+  app.route('/v1/me', meRoutes(delivery));
+  app.route('/v1/attempts', attemptRoutes(delivery));
+  app.doc('/v1/openapi.json', {
+    openapi: '3.0.3',
+    info: { title: '定考 online exam delivery engine', version: '1', description: 'Public contract: DESIGN §4' },
+  });
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  let workers: { close(): Promise<void> } | null = null;
+  return {
+    app, config, adminToken, database, redis, keys, catalogue, banks, cycles, candidates, delivery, jobs,
+    async startWorkers() {
+      workers = startWorkers({ connection: bullConnection, keys, db, redis, delivery, graceMs: config.ANSWER_GRACE_MS, concurrency: config.WORKER_CONCURRENCY, log });
+      await jobs.scheduleSweep(config.SWEEP_MS);
+    },
+    async close() {
+      clearInterval(reload);
+      clearInterval(checkpoints);
+      // What this process acknowledged but has not yet queued for a checkpoint goes out now.
+      await jobs.checkpoint(delivery.takeDirty()).catch(() => {});
+      await workers?.close();
+      await jobs.close();
+      subscriber.disconnect();
+      await Promise.all([redis.quit(), bullConnection.quit()]).catch(() => {});
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// The Hono app: one sub-app per resource, one error vocabulary turned into problem+json here.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { ZodError } from 'zod';
+import { AppError } from './errors.js';
+import type { AppEnv } from './env.js';
+
+export const MiB = 1024 * 1024;
+
+/** Every sub-app is made with this, so that a zod failure anywhere becomes validation_failed. */
+export function subApp() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        const head = issues.slice(0, 3).map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ');
+        throw new AppError('validation_failed', head, { errors: issues });
+      }
+    },
+  });
+}
+
+export function problem(c: Context, err: AppError) {
+  if (err.extra?.retryAfterSec !== undefined) c.header('Retry-After', String(Math.ceil(err.extra.retryAfterSec)));
+  // The rest of an oversize body is not read: the connection cannot be reused.
+  if (err.code === 'payload_too_large') c.header('Connection', 'close');
+  return c.body(JSON.stringify(err.toProblem(c.req.path)), err.status as 400, { 'content-type': 'application/problem+json' });
+}
+
+export function onError(log: (msg: string, extra?: Record<string, unknown>) => void) {
+  return (err: Error, c: Context) => {
+    if (err instanceof AppError) return problem(c, err);
+    if (err instanceof HTTPException) {
+      // Hono's own rejections: malformed JSON (400), body limits (413) and the like.
+      const code = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthenticated' : err.status === 404 ? 'not_found' : 'validation_failed';
+      return problem(c, new AppError(code, err.message || undefined));
+    }
+    if (err instanceof ZodError)
+      return problem(c, new AppError('validation_failed', err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')));
+    if (err instanceof SyntaxError) return problem(c, new AppError('validation_failed', `malformed JSON: ${err.message}`));
+    log('unhandled error', { path: c.req.path, method: c.req.method, error: err.stack ?? String(err) });
+    return problem(c, new AppError('internal_error', '服务器内部错误，请稍后重试 (internal error)'));
+  };
+}
+
+/** 1 MiB for ordinary bodies, 50 MiB for bank imports (DESIGN §4). */
+export function bodyLimits(): MiddlewareHandler {
+  const tooLarge = () => {
+    throw new AppError('payload_too_large', undefined);
+  };
+  const small = bodyLimit({ maxSize: MiB, onError: tooLarge });
+  const large = bodyLimit({ maxSize: 50 * MiB, onError: tooLarge });
+  return (c, next) => (/^\/v1\/admin\/banks\/[^/]+\/import$/.test(c.req.path) ? large(c, next) : small(c, next));
+}

@@ -1,0 +1,39 @@
+// Every Redis key of the engine is built here. Keys of one candidate share the hash tag
+// `{c:<candidateId>}` so that one Lua script can touch all of them on a Redis Cluster.
+
+export interface Keys {
+  prefix: string;
+  session(candidateId: string, tokenHash: string): string;
+  profile(candidateId: string): string;
+  state(candidateId: string): string;
+  attempt(candidateId: string, attemptId: string): string;
+  questions(candidateId: string, attemptId: string): string;
+  answers(candidateId: string, attemptId: string): string;
+  paper(candidateId: string, attemptId: string): string;
+  log(candidateId: string, attemptId: string): string;
+  loginFailures(idNumber: string): string;
+  loginFailuresByAddress(address: string): string;
+  /** Pub/sub channel on which banks and cycles announce new versions. */
+  events: string;
+  /** BullMQ prefix: its own hash tag, so that a queue's keys stay in one slot. */
+  queuePrefix: string;
+}
+
+export function makeKeys(prefix = ''): Keys {
+  const c = (id: string) => `${prefix}ex:{c:${id}}`;
+  return {
+    prefix,
+    session: (cid, hash) => `${c(cid)}:s:${hash}`,
+    profile: (cid) => `${c(cid)}:p`,
+    state: (cid) => `${c(cid)}:st`,
+    attempt: (cid, aid) => `${c(cid)}:a:${aid}`,
+    questions: (cid, aid) => `${c(cid)}:a:${aid}:q`,
+    answers: (cid, aid) => `${c(cid)}:a:${aid}:ans`,
+    paper: (cid, aid) => `${c(cid)}:a:${aid}:paper`,
+    log: (cid, aid) => `${c(cid)}:a:${aid}:log`,
+    loginFailures: (idNumber) => `${prefix}ex:{login:${idNumber}}:fail`,
+    loginFailuresByAddress: (address) => `${prefix}ex:{login-ip:${address}}:fail`,
+    events: `${prefix}ex:events`,
+    queuePrefix: `${prefix}{dk}`,
+  };
+}

@@ -1,0 +1,143 @@
+// BullMQ carries everything that is written to Postgres and every deadline. Job ids are the
+// natural keys (no ":"), so a job added twice runs once, and a job that runs twice writes the same.
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Db } from '../db/client.js';
+import type { DeliveryJobs, DeliveryService, FinishedRecord, StartedRecord } from '../delivery/service.js';
+import type { Keys } from '../redis/keys.js';
+import { overdueAttempts, recordCheckpoint, recordFinished, recordStarted } from './records.js';
+
+export const QUEUES = { deadlines: 'deadlines', records: 'records' } as const;
+
+type RecordJob =
+  | { name: 'started'; data: StartedRecord }
+  | { name: 'finished'; data: FinishedRecord }
+  | { name: 'checkpoint'; data: { items: { candidateId: string; attemptId: string }[] } };
+
+const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+const RETRY = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 } };
+
+/** Each queue has its own hash tag, so its keys share a slot on a Redis Cluster. */
+export const queuePrefix = (keys: Keys, queue: string) => `${keys.prefix}{dk-${queue}}`;
+
+export class JobQueues implements DeliveryJobs {
+  readonly deadlines: Queue;
+  readonly records: Queue;
+
+  constructor(connection: ConnectionOptions, keys: Keys) {
+    this.deadlines = new Queue(QUEUES.deadlines, { connection, prefix: queuePrefix(keys, QUEUES.deadlines) });
+    this.records = new Queue(QUEUES.records, { connection, prefix: queuePrefix(keys, QUEUES.records) });
+  }
+
+  async scheduleDeadline(candidateId: string, attemptId: string, section: number, delayMs: number) {
+    await this.deadlines.add(
+      'deadline',
+      { candidateId, attemptId, section },
+      { jobId: `deadline-${attemptId}-${section}`, delay: Math.max(0, Math.ceil(delayMs)), ...KEEP, ...RETRY },
+    );
+  }
+
+  async attemptStarted(record: StartedRecord) {
+    await this.records.add('started', record, { jobId: `started-${record.attemptId}`, ...KEEP, ...RETRY });
+  }
+
+  async attemptFinished(record: FinishedRecord) {
+    await this.records.add('finished', record, { jobId: `finished-${record.attemptId}`, ...KEEP, ...RETRY });
+  }
+
+  private checkpointSeq = 0;
+  private readonly processTag = `${process.pid}-${Date.now().toString(36)}`;
+  async checkpoint(items: { candidateId: string; attemptId: string }[]) {
+    if (!items.length) return;
+    const jobId = `checkpoint-${this.processTag}-${++this.checkpointSeq}`;
+    await this.records.add('checkpoint', { items }, { jobId, ...KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
+  }
+
+  /** The backstop: one sweep at a time across all workers, however many there are. */
+  async scheduleSweep(everyMs: number) {
+    await this.deadlines.upsertJobScheduler('sweep', { every: everyMs }, { name: 'sweep', opts: { ...KEEP } });
+  }
+
+  async close() {
+    await Promise.all([this.deadlines.close(), this.records.close()]);
+  }
+}
+
+export interface WorkerDeps {
+  connection: ConnectionOptions;
+  keys: Keys;
+  db: Db;
+  redis: Redis;
+  delivery: DeliveryService;
+  graceMs: number;
+  concurrency: number;
+  log: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** Workers for both queues. Closing them waits for the jobs they hold (graceful shutdown). */
+export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
+  const deadlines = new Worker(
+    QUEUES.deadlines,
+    async (job: Job) => {
+      if (job.name === 'sweep') return sweep(d);
+      const { candidateId, attemptId } = job.data as { candidateId: string; attemptId: string };
+      const outcome = await d.delivery.enforceDeadline(candidateId, attemptId);
+      // Closed but still inside the grace for answers in flight: try again shortly (BullMQ backoff).
+      if (outcome === 'waiting') throw new Error(`attempt ${attemptId} is inside its answer grace; retrying`);
+      return outcome;
+    },
+    { connection: d.connection, prefix: queuePrefix(d.keys, QUEUES.deadlines), concurrency: d.concurrency },
+  );
+  const records = new Worker(
+    QUEUES.records,
+    async (job: Job) => {
+      const j = { name: job.name, data: job.data } as RecordJob;
+      if (j.name === 'started') return recordStarted(d.db, j.data);
+      if (j.name === 'finished') return recordFinished(d.db, j.data);
+      if (j.name === 'checkpoint') return checkpoint(d, j.data.items);
+      throw new Error(`unknown record job ${job.name}`);
+    },
+    { connection: d.connection, prefix: queuePrefix(d.keys, QUEUES.records), concurrency: Math.min(d.concurrency, 20) },
+  );
+  for (const w of [deadlines, records])
+    w.on('failed', (job, err) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) d.log('job failed for good', { queue: w.name, jobId: job.id, error: err.message });
+    });
+  return {
+    close: async () => {
+      await Promise.all([deadlines.close(), records.close()]);
+    },
+  };
+}
+
+/** Reads the answers of tries in progress from Redis and writes them to Postgres. */
+async function checkpoint(d: WorkerDeps, items: { candidateId: string; attemptId: string }[]) {
+  const pipe = d.redis.pipeline();
+  pipe.time();
+  for (const { candidateId, attemptId } of items) {
+    pipe.hgetall(d.keys.attempt(candidateId, attemptId));
+    pipe.hgetall(d.keys.answers(candidateId, attemptId));
+  }
+  const replies = (await pipe.exec()) ?? [];
+  const [sec, micro] = replies[0]![1] as [string, string];
+  const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+  for (let i = 0; i < items.length; i++) {
+    const state = replies[1 + i * 2]![1] as Record<string, string>;
+    const answers = replies[2 + i * 2]![1] as Record<string, string>;
+    if (!state?.st) continue;
+    const { result: _result, ...fields } = state;
+    await recordCheckpoint(d.db, { attemptId: items[i]!.attemptId, answers, state: fields, at });
+  }
+  return { checkpointed: items.length };
+}
+
+/** Tries whose deadline job was lost (or whose Redis state was): close and record them. */
+async function sweep(d: WorkerDeps) {
+  const overdue = await overdueAttempts(d.db, d.graceMs);
+  let closed = 0;
+  for (const { candidateId, attemptId } of overdue) {
+    const outcome = await d.delivery.enforceDeadline(candidateId, attemptId, { record: true });
+    if (outcome === 'settled') closed++;
+  }
+  return { overdue: overdue.length, closed };
+}
