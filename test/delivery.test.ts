@@ -252,6 +252,51 @@ describe('deadlines on the server clock', () => {
   });
 });
 
+describe('the backstops', () => {
+  it('the sweeper closes and records a try whose deadline jobs were lost', async () => {
+    await t.admin('PUT', '/v1/admin/cycles/sweep', {
+      title: 'sweep',
+      ...openWindow(),
+      policy: { id: 'one', title: 'one', exams: [{ id: 'business', maxAttempts: 3, sections: [{ id: 'law', title: '法律法规', bank: 'law', durationSec: 1, items: 3, points: 3, passMark: 2 }] }] },
+    });
+    const { token } = await newCandidate('sweep');
+    const a = (await as(token, 'POST', '/v1/attempts', {})).body;
+    const q = a.section.questions[0];
+    await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q.id]: rightLetters(q) } });
+    // Lose the deadline job, as a crash between start and queueing might.
+    const job = await t.engine.jobs.deadlines.getJob(`deadline-${a.id}-0`);
+    expect(job).toBeTruthy();
+    await job!.remove();
+    const record = await waitFor(async () => {
+      const r = await t.admin('GET', `/v1/admin/attempts/${a.id}`);
+      return r.status === 200 && r.body.status === 'finished' ? r.body : null;
+    }, 20_000);
+    expect(record.scores.sections[0].score).toBe(1);
+    expect(record.timeline[0].endedBy).toBe('time');
+  });
+
+  it('a try keeps the bank version it was drawn from', async () => {
+    await t.admin('PUT', '/v1/admin/cycles/ver', { title: 'ver', ...openWindow(), policy: { id: 'v', title: 'v', exams: [{ id: 'business', maxAttempts: 3, sections: [{ id: 'law', title: '法律法规', bank: 'law', durationSec: 600, items: 3, points: 3, passMark: 2 }] }] } });
+    const first = await newCandidate('ver');
+    const a = (await as(first.token, 'POST', '/v1/attempts', {})).body;
+    const v1 = (await t.admin('GET', '/v1/admin/banks/law')).body.versions[0].version;
+    const next = makeBank('law', 70) as any;
+    for (const q of next.questions) q.stem = `新版 ${q.stem}`;
+    expect((await t.admin('PUT', '/v1/admin/banks/law', next)).status).toBe(201);
+    const view = (await as(first.token, 'GET', `/v1/attempts/${a.id}`)).body;
+    expect(view.section.questions.map((q: any) => q.stem)).toEqual(a.section.questions.map((q: any) => q.stem));
+    expect(view.section.questions.every((q: any) => !q.stem.startsWith('新版'))).toBe(true);
+    const second = await newCandidate('ver');
+    const b = (await as(second.token, 'POST', '/v1/attempts', {})).body;
+    expect(b.section.questions.every((q: any) => q.stem.startsWith('新版'))).toBe(true);
+    // Retire the new version: new tries draw from the old one again.
+    await t.admin('POST', `/v1/admin/banks/law/versions/${v1 + 1}/retire`);
+    const third = await newCandidate('ver');
+    const c = (await as(third.token, 'POST', '/v1/attempts', {})).body;
+    expect(c.section.questions.every((q: any) => !q.stem.startsWith('新版'))).toBe(true);
+  });
+});
+
 describe('object-level authorization', () => {
   it("another candidate's try is not found, for reading and for writing", async () => {
     const alice = await newCandidate('bj');

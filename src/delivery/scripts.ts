@@ -17,6 +17,7 @@ const SCRIPTS = {
   dkSettle: 6,
   dkHydrate: 2,
   dkRestore: 6,
+  dkRelease: 1,
 } as const;
 const FILES: Record<keyof typeof SCRIPTS, string> = {
   dkSave: 'save',
@@ -27,6 +28,7 @@ const FILES: Record<keyof typeof SCRIPTS, string> = {
   dkSettle: 'settle',
   dkHydrate: 'hydrate',
   dkRestore: 'restore',
+  dkRelease: 'release',
 };
 
 export type ScriptName = keyof typeof SCRIPTS;

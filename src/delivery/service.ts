@@ -217,6 +217,13 @@ export class DeliveryService {
     return this.render(attemptId, snap);
   }
 
+  /** A try keeps the bank versions it was drawn from, even when newer ones are published. */
+  private async loadVersions(paper: Paper): Promise<void> {
+    for (const s of paper.sections)
+      if (!this.banks.cached(s.bankId, s.bankVersion) && !(await this.banks.get(s.bankId, s.bankVersion)))
+        throw new Error(`bank ${s.bankId}@${s.bankVersion} of a paper is missing from Postgres`);
+  }
+
   async save(auth: CandidateAuth, attemptId: string, answers: Record<string, string[]>) {
     const k = this.keys;
     const cid = auth.candidateId;
@@ -353,6 +360,8 @@ export class DeliveryService {
   /** Closes (and settles) the candidate's active attempt when its time is up. True if it is no longer active. */
   private async closeIfDue(candidateId: string, attemptId: string): Promise<boolean> {
     const result = await this.enforceDeadline(candidateId, attemptId);
+    // Neither Redis nor Postgres has it (Redis lost it before its first record): let the candidate go on.
+    if (result === 'gone') await this.scripts.run('dkRelease', [this.keys.state(candidateId)], [attemptId]);
     return result === 'settled' || result === 'gone';
   }
 
@@ -385,7 +394,9 @@ export class DeliveryService {
     if (reply[0] === 'err' && reply[1] === 'not_found' && (await this.restoreFromRecord(cid, attemptId)))
       reply = await this.runAuthed(auth, name, keys, ['0', '1', ...extra]);
     if (reply[0] === 'err') throw scriptError(reply);
-    return this.toSnapshot(attemptId, reply);
+    const snap = this.toSnapshot(attemptId, reply);
+    await this.loadVersions(snap.paper);
+    return snap;
   }
 
   private async internalSnapshot(candidateId: string, attemptId: string): Promise<Snapshot | null> {
