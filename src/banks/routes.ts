@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { subApp } from '../http/app.js';
+import { jsonResponse, subApp } from '../http/app.js';
 import { AppError } from '../http/errors.js';
 import { IMPORT_FORMATS, type ImportFormat } from './import/types.js';
 import { bankIdSchema } from './schema.js';
 import type { BankStore, FitCheck } from './store.js';
 
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const published = z.object({ bankId: z.string(), version: z.number(), questions: z.number(), byType: z.record(z.string(), z.number()) });
 const bankParams = z.object({ bankId: bankIdSchema });
 /** The importers pull in xlsx, XML and zip libraries: loaded on the first import, not at start-up. */
@@ -15,7 +14,7 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
   const app = subApp();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/', tags: ['banks'], summary: 'Published banks (newest version of each)', responses: { 200: json(z.array(published), 'banks') } }),
+    createRoute({ method: 'get', path: '/', tags: ['banks'], summary: 'Published banks (newest version of each)', responses: { 200: jsonResponse('banks', z.array(published)) } }),
     async (c) => c.json(await store.list(), 200),
   );
 
@@ -44,7 +43,7 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       tags: ['banks'],
       summary: 'Publish a new immutable version of a bank (native JSON)',
       request: { params: bankParams, body: { content: { 'application/json': { schema: z.any() } }, required: true } },
-      responses: { 201: json(published, 'a new version'), 200: json(published, 'the same content was already published') },
+      responses: { 201: jsonResponse('a new version', published), 200: jsonResponse('the same content was already published', published) },
     }),
     async (c) => {
       const { bankId } = c.req.valid('param');
@@ -60,7 +59,7 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       tags: ['banks'],
       summary: 'Versions of a bank with counts by type and topic',
       request: { params: bankParams },
-      responses: { 200: json(z.any(), 'versions') },
+      responses: { 200: jsonResponse('versions', z.any()) },
     }),
     async (c) => {
       const { bankId } = c.req.valid('param');
@@ -77,7 +76,7 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       tags: ['banks'],
       summary: 'Retire a version: new tries no longer draw from it; tries drawn from it keep it',
       request: { params: bankParams.extend({ version: z.coerce.number().int().positive() }) },
-      responses: { 200: json(z.any(), 'retired') },
+      responses: { 200: jsonResponse('retired', z.any()) },
     }),
     async (c) => {
       const { bankId, version } = c.req.valid('param');
@@ -100,7 +99,7 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
           title: z.string().max(200).optional(),
         }),
       },
-      responses: { 201: json(z.any(), 'published, with the report'), 200: json(z.any(), 'dry run or nothing new') },
+      responses: { 201: jsonResponse('published, with the report', z.any()), 200: jsonResponse('dry run or nothing new', z.any()) },
     }),
     async (c) => {
       const { bankId } = c.req.valid('param');

@@ -2,14 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { cycleIdSchema } from '../cycles/service.js';
-import { subApp } from '../http/app.js';
+import { jsonResponse, subApp } from '../http/app.js';
 import { AppError } from '../http/errors.js';
 import type { AppEnv } from '../http/env.js';
 import { registrationsFromCsv } from './csv.js';
 import type { CandidateService } from './service.js';
 
 const registrationBody = z.object({ candidates: z.array(z.unknown()).min(1).max(50_000) }).strict();
-const json = (description: string) => ({ description, content: { 'application/json': { schema: z.any() } } });
 
 /** POST /v1/admin/cycles/:cycleId/candidates — JSON `{ candidates: [...] }` or a CSV sheet. */
 export function registrationRoutes(service: CandidateService) {
@@ -31,7 +30,7 @@ export function registrationRoutes(service: CandidateService) {
           required: false,
         },
       },
-      responses: { 200: json('one result per row') },
+      responses: { 200: jsonResponse('one result per row') },
     }),
     async (c) => {
       const { cycleId } = c.req.valid('param');

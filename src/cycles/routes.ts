@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { subApp } from '../http/app.js';
+import { jsonResponse, subApp } from '../http/app.js';
 import { AppError } from '../http/errors.js';
 import { cycleBodySchema, cycleIdSchema, cycleView, type CycleService } from './service.js';
 
 const params = z.object({ cycleId: cycleIdSchema });
-const json = (description: string) => ({ description, content: { 'application/json': { schema: z.any() } } });
 
 export function cycleRoutes(cycles: CycleService) {
   const app = subApp();
@@ -15,7 +14,7 @@ export function cycleRoutes(cycles: CycleService) {
       tags: ['cycles'],
       summary: 'Create or replace a cycle: its window and its policy (an id such as "beijing", or inline)',
       request: { params, body: { content: { 'application/json': { schema: cycleBodySchema } }, required: true } },
-      responses: { 200: json('the cycle') },
+      responses: { 200: jsonResponse('the cycle') },
     }),
     async (c) => {
       const { cycleId } = c.req.valid('param');
@@ -24,11 +23,11 @@ export function cycleRoutes(cycles: CycleService) {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/', tags: ['cycles'], summary: 'All cycles', responses: { 200: json('cycles') } }),
+    createRoute({ method: 'get', path: '/', tags: ['cycles'], summary: 'All cycles', responses: { 200: jsonResponse('cycles') } }),
     (c) => c.json({ cycles: cycles.all().map(cycleView) }, 200),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/{cycleId}', tags: ['cycles'], summary: 'One cycle', request: { params }, responses: { 200: json('the cycle') } }),
+    createRoute({ method: 'get', path: '/{cycleId}', tags: ['cycles'], summary: 'One cycle', request: { params }, responses: { 200: jsonResponse('the cycle') } }),
     (c) => {
       const cycle = cycles.get(c.req.valid('param').cycleId);
       if (!cycle) throw new AppError('not_found', '考核周期不存在');

@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { subApp } from '../http/app.js';
+import { jsonResponse, subApp } from '../http/app.js';
 import type { DeliveryService } from './service.js';
 
-const json = (description: string) => ({ description, content: { 'application/json': { schema: z.any() } } });
 const attemptParams = z.object({ id: z.string().regex(/^[A-Za-z0-9]{8,32}$/, 'not an attempt id') });
 const questionId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/);
 const answersBody = z
@@ -17,7 +16,7 @@ const startBody = z.object({ exam: z.string().max(64).optional() }).strict();
 /** GET /v1/me and /v1/attempts/*: candidate routes (the auth middleware is mounted by the app). */
 export function meRoutes(delivery: DeliveryService) {
   return subApp().openapi(
-    createRoute({ method: 'get', path: '/', tags: ['candidate'], summary: 'The candidate, tries used and left, outcome', responses: { 200: json('me') } }),
+    createRoute({ method: 'get', path: '/', tags: ['candidate'], summary: 'The candidate, tries used and left, outcome', responses: { 200: jsonResponse('me') } }),
     async (c) => c.json(await delivery.me(c.get('candidate')), 200),
   );
 }
@@ -31,7 +30,7 @@ export function attemptRoutes(delivery: DeliveryService) {
       tags: ['attempts'],
       summary: 'Start a try: counts it and draws its paper',
       request: { body: { content: { 'application/json': { schema: startBody } }, required: false } },
-      responses: { 201: json('the attempt view') },
+      responses: { 201: jsonResponse('the attempt view') },
     }),
     async (c) => {
       const text = await c.req.text();
@@ -40,7 +39,7 @@ export function attemptRoutes(delivery: DeliveryService) {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/{id}', tags: ['attempts'], summary: 'The attempt view', request: { params: attemptParams }, responses: { 200: json('the attempt view') } }),
+    createRoute({ method: 'get', path: '/{id}', tags: ['attempts'], summary: 'The attempt view', request: { params: attemptParams }, responses: { 200: jsonResponse('the attempt view') } }),
     async (c) => c.json(await delivery.view(c.get('candidate'), c.req.valid('param').id), 200),
   );
   app.openapi(
@@ -50,7 +49,7 @@ export function attemptRoutes(delivery: DeliveryService) {
       tags: ['attempts'],
       summary: 'Save answers (one or many; [] clears); idempotent',
       request: { params: attemptParams, body: { content: { 'application/json': { schema: answersBody } }, required: true } },
-      responses: { 200: json('{ saved, serverTime }') },
+      responses: { 200: jsonResponse('{ saved, serverTime }') },
     }),
     async (c) => c.json(await delivery.save(c.get('candidate'), c.req.valid('param').id, c.req.valid('json').answers), 200),
   );
@@ -61,7 +60,7 @@ export function attemptRoutes(delivery: DeliveryService) {
       tags: ['attempts'],
       summary: 'Submit a section; the next starts at once (idempotent)',
       request: { params: attemptParams.extend({ sectionId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/) }) },
-      responses: { 200: json('the attempt view') },
+      responses: { 200: jsonResponse('the attempt view') },
     }),
     async (c) => {
       const { id, sectionId } = c.req.valid('param');
@@ -69,7 +68,7 @@ export function attemptRoutes(delivery: DeliveryService) {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/{id}/result', tags: ['attempts'], summary: 'The result of a finished try', request: { params: attemptParams }, responses: { 200: json('result') } }),
+    createRoute({ method: 'get', path: '/{id}/result', tags: ['attempts'], summary: 'The result of a finished try', request: { params: attemptParams }, responses: { 200: jsonResponse('result') } }),
     async (c) => c.json(await delivery.result(c.get('candidate'), c.req.valid('param').id), 200),
   );
   return app;

@@ -1,5 +1,5 @@
 // The Hono app: one sub-app per resource, one error vocabulary turned into problem+json here.
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -8,6 +8,12 @@ import { AppError } from './errors.js';
 import type { AppEnv } from './env.js';
 
 export const MiB = 1024 * 1024;
+
+/** An OpenAPI response entry with a JSON body (documented loosely where the shape is in DESIGN §4). */
+export const jsonResponse = (description: string, schema: z.ZodType = z.any()) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 /** Every sub-app is made with this, so that a zod failure anywhere becomes validation_failed. */
 export function subApp() {

@@ -4,21 +4,23 @@ import type { Db } from '../db/client.js';
 import { attempts } from '../db/schema.js';
 import type { FinishedRecord, StartedRecord } from '../delivery/service.js';
 
+/** The columns a try has from its start on. */
+const startedRow = (r: StartedRecord) => ({
+  attemptId: r.attemptId,
+  candidateId: r.candidateId,
+  cycleId: r.cycleId,
+  examId: r.examId,
+  number: r.number,
+  seed: r.seed,
+  bankVersions: r.bankVersions,
+  paper: r.paper,
+  startedAt: new Date(r.startedAt),
+});
+
 export async function recordStarted(db: Db, r: StartedRecord): Promise<void> {
   await db
     .insert(attempts)
-    .values({
-      attemptId: r.attemptId,
-      candidateId: r.candidateId,
-      cycleId: r.cycleId,
-      examId: r.examId,
-      number: r.number,
-      status: 'in_progress',
-      seed: r.seed,
-      bankVersions: r.bankVersions,
-      paper: r.paper,
-      startedAt: new Date(r.startedAt),
-    })
+    .values({ ...startedRow(r), status: 'in_progress' })
     // Already there (a retry, or the finish was written first): nothing to do.
     .onConflictDoNothing();
 }
@@ -40,18 +42,7 @@ export async function recordFinished(db: Db, r: FinishedRecord): Promise<void> {
   };
   await db
     .insert(attempts)
-    .values({
-      attemptId: r.attemptId,
-      candidateId: r.candidateId,
-      cycleId: r.cycleId,
-      examId: r.examId,
-      number: r.number,
-      seed: r.seed,
-      bankVersions: r.bankVersions,
-      paper: r.paper,
-      startedAt: new Date(r.startedAt),
-      ...finished,
-    })
+    .values({ ...startedRow(r), ...finished })
     .onConflictDoUpdate({ target: attempts.attemptId, set: finished });
 }
 

@@ -3,10 +3,9 @@ import { stringify } from 'csv-stringify/sync';
 import type { BankStore } from '../banks/store.js';
 import { cycleIdSchema, type CycleService } from '../cycles/service.js';
 import type { Db } from '../db/client.js';
-import { subApp } from '../http/app.js';
+import { jsonResponse, subApp } from '../http/app.js';
 import { attemptRecord, cycleResults } from './queries.js';
 
-const json = (description: string) => ({ description, content: { 'application/json': { schema: z.any() } } });
 const OUTCOME_ZH = { passed: '合格', failed: '不合格', in_progress: '进行中', not_started: '未参加' } as const;
 
 export function cycleResultRoutes(db: Db, cycles: CycleService) {
@@ -50,7 +49,7 @@ export function attemptRecordRoutes(db: Db, banks: BankStore) {
       tags: ['results'],
       summary: 'The whole attempt from Postgres, with correct keys',
       request: { params: z.object({ attemptId: z.string().regex(/^[A-Za-z0-9]{8,32}$/) }) },
-      responses: { 200: json('the attempt') },
+      responses: { 200: jsonResponse('the attempt') },
     }),
     async (c) => c.json(await attemptRecord(db, banks, c.req.valid('param').attemptId), 200),
   );
