@@ -71,6 +71,17 @@ const trueFalseSchema = z
 
 const leafSchema = z.discriminatedUnion('type', [singleSchema, multipleSchema, trueFalseSchema]);
 
+/**
+ * DESIGN §5 writes case sub-questions without a `type`: read one from its shape — no options and a
+ * T/F key is true/false, several keys is multiple, otherwise single.
+ */
+const caseItemSchema = z.preprocess((q) => {
+  if (!isRecord(q) || 'type' in q) return q;
+  const answer = Array.isArray(q.answer) ? q.answer : [];
+  const type = !('options' in q) && answer.every((k) => k === 'T' || k === 'F') ? 'truefalse' : answer.length > 1 ? 'multiple' : 'single';
+  return { ...q, type };
+}, leafSchema);
+
 const caseSchema = z
   .object({
     id,
@@ -78,7 +89,7 @@ const caseSchema = z
     stem: text(20_000),
     topic: z.string().max(100).optional(),
     source: z.string().max(500).optional(),
-    questions: z.array(leafSchema).min(1).max(20),
+    questions: z.array(caseItemSchema).min(1).max(20),
   })
   .strict();
 
