@@ -106,7 +106,7 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       const { format, dryRun, title } = c.req.valid('query');
       const bytes = await fileBytes(c.req.raw);
       const result = await (await importers()).importBank(format, bytes, { bankId });
-      const report = { imported: result.imported, skipped: result.skipped, errors: result.errors };
+      const report = { imported: result.imported, skipped: result.skipped, errors: result.errors, notes: result.notes };
       if (dryRun === 'true') {
         const preview = result.questions.length
           ? await store.publish({ bankId, title: title ?? store.latest(bankId)?.title ?? bankId, questions: result.questions }, { bankId, dryRun: true })
