@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, ADMIN_TOKEN, type TestEngine } from './support/engine.js';
 import { idNumber, makeBank, openWindow, registration } from './support/fixtures.js';
 import { login } from './support/sitting.js';
+import { createEngine } from '../src/engine.js';
+import { makeLog } from '../src/log.js';
 
 let t: TestEngine;
 
@@ -82,6 +84,24 @@ describe('banks', () => {
     expectProblem(r, 409, 'bank_too_small');
     expect(r.body).toMatchObject({ section: 'law', needed: 20, available: 15, shortfall: 5 });
     expect((await t.admin('PUT', '/v1/admin/banks/law', makeBank('law', 25))).status).toBe(201);
+  });
+});
+
+describe('several API processes', () => {
+  it('another process learns of a new bank version and a changed cycle without a restart', async () => {
+    const other = await createEngine(t.engine.config, makeLog('error'));
+    try {
+      const published = await t.admin('PUT', '/v1/admin/banks/hc-surgery', makeBank('hc-surgery', 5));
+      const until = Date.now() + 5000;
+      while (other.banks.latest('hc-surgery')?.version !== published.body.version && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(other.banks.latest('hc-surgery')?.version).toBe(published.body.version);
+      await t.admin('PUT', '/v1/admin/cycles/shared', { title: '第一版', ...openWindow(), policy: 'beijing' });
+      await t.admin('PUT', '/v1/admin/cycles/shared', { title: '第二版', ...openWindow(), policy: 'guangxi' });
+      while (other.cycles.get('shared')?.title !== '第二版' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(other.cycles.get('shared')).toMatchObject({ title: '第二版', policyId: 'guangxi' });
+    } finally {
+      await other.close();
+    }
   });
 });
 
