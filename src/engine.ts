@@ -19,6 +19,7 @@ import { loadScripts } from './delivery/scripts.js';
 import { DeliveryService } from './delivery/service.js';
 import { bodyLimits, onError, problem } from './http/app.js';
 import { adminAuth, candidateAuth } from './http/auth.js';
+import { mountWebClient } from './http/static.js';
 import { AppError } from './http/errors.js';
 import type { AppEnv } from './http/env.js';
 import type { Log } from './log.js';
@@ -115,6 +116,7 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
     info: { title: '定考 online exam delivery engine', version: '1', description: 'Public contract: DESIGN §4' },
   });
   app.get('/healthz', (c) => c.json({ ok: true }));
+  mountWebClient(app);
 
   let workers: { close(): Promise<void> } | null = null;
   return {

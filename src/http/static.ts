@@ -47,17 +47,22 @@ export function defaultWebRoot(): string {
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[candidates.length - 1]!;
 }
 
-const mounted = new WeakSet<object>();
+const mounted = new WeakMap<object, { root: string }>();
 
 /**
- * Mounts the web client on the app: `/` (and `/index.html`), `/assets/*`, `/favicon.svg`.
- * Mount after the API routes; calling it twice on one app does nothing the second time.
+ * Mounts the web client on the app: `/` (and `/index.html`), `/assets/*`, `/favicon.svg`, served
+ * from `root` (default: dist/web). Mount after the API routes. Calling it again on the same app
+ * mounts nothing more; with a `root` it points the app at that build instead (tests use their own).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function mountWebClient(app: Hono<any, any, any>, opts: { root?: string } = {}): void {
-  if (mounted.has(app)) return;
-  mounted.add(app);
-  const root = path.resolve(opts.root ?? defaultWebRoot());
+  const existing = mounted.get(app);
+  if (existing) {
+    if (opts.root) existing.root = path.resolve(opts.root);
+    return;
+  }
+  const site = { root: path.resolve(opts.root ?? defaultWebRoot()) };
+  mounted.set(app, site);
 
   const secure: MiddlewareHandler = async (c, next) => {
     await next();
@@ -71,9 +76,9 @@ export function mountWebClient(app: Hono<any, any, any>, opts: { root?: string }
     };
 
   // index.html is small: read it on each request (a rebuild is picked up at once), ETag for 304s.
-  let cached: { mtimeMs: number; size: number; body: string; etag: string } | null = null;
+  let cached: { file: string; mtimeMs: number; size: number; body: string; etag: string } | null = null;
   const index = (c: Context) => {
-    const file = path.join(root, 'index.html');
+    const file = path.join(site.root, 'index.html');
     let stat;
     try {
       stat = statSync(file);
@@ -81,9 +86,9 @@ export function mountWebClient(app: Hono<any, any, any>, opts: { root?: string }
       c.header('Cache-Control', CACHE_REVALIDATE);
       return c.html(NOT_BUILT, 503);
     }
-    if (!cached || cached.mtimeMs !== stat.mtimeMs || cached.size !== stat.size) {
+    if (!cached || cached.file !== file || cached.mtimeMs !== stat.mtimeMs || cached.size !== stat.size) {
       const body = readFileSync(file, 'utf8');
-      cached = { mtimeMs: stat.mtimeMs, size: stat.size, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+      cached = { file, mtimeMs: stat.mtimeMs, size: stat.size, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
     }
     c.header('Cache-Control', CACHE_REVALIDATE);
     c.header('ETag', cached.etag);
@@ -97,8 +102,18 @@ export function mountWebClient(app: Hono<any, any, any>, opts: { root?: string }
   app.use('/favicon.svg', secure, cache(CACHE_PLAIN));
   app.get('/', index);
   app.get('/index.html', index);
-  app.get('/assets/*', serveStatic({ root, precompressed: true }));
-  app.get('/favicon.svg', serveStatic({ root, path: 'favicon.svg' }));
+  // serveStatic takes its root once: keep one handler per root.
+  const handlers = new Map<string, { assets: MiddlewareHandler; favicon: MiddlewareHandler }>();
+  const forRoot = () => {
+    let h = handlers.get(site.root);
+    if (!h) {
+      h = { assets: serveStatic({ root: site.root, precompressed: true }), favicon: serveStatic({ root: site.root, path: 'favicon.svg' }) };
+      handlers.set(site.root, h);
+    }
+    return h;
+  };
+  app.get('/assets/*', (c, next) => forRoot().assets(c, next));
+  app.get('/favicon.svg', (c, next) => forRoot().favicon(c, next));
 }
 
 const NOT_BUILT = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>网页客户端尚未构建</title>
