@@ -159,6 +159,10 @@ describe('registration', () => {
       'validation_failed',
       'validation_failed',
     ]);
+    // The hot profile is in Redis from registration on: the first start needs no Postgres read.
+    const { redis, keys } = t.engine;
+    expect(await redis.hgetall(keys.profile(res[0].candidateId))).toMatchObject({ cycle: 'reg', specialty: 'internal-medicine', level: 'physician' });
+    expect(await redis.hget(keys.state(res[0].candidateId), 'loaded')).toBe('1');
     // The generated password works, once registered.
     await login(t, noPassword.idNumber, res[1].password);
     // The same person again is an update; the old password still works when none is given.

@@ -52,6 +52,17 @@ const LOGIN_WINDOW_SEC = 15 * 60;
 const MAX_FAILURES_PER_ID = 5;
 const MAX_FAILURES_PER_ADDRESS = 50;
 
+/** What the hot path keeps of a registration (see DeliveryService.warm). */
+export interface RegisteredProfile {
+  candidateId: string;
+  cycle: string;
+  specialty: string;
+  level: string;
+  procedure: string;
+  name: string;
+  idNumber: string;
+}
+
 export class CandidateService {
   constructor(
     private readonly db: Db,
@@ -59,6 +70,8 @@ export class CandidateService {
     private readonly keys: Keys,
     private readonly catalogue: Catalogue,
     private readonly sessionTtlSec: number,
+    /** Called with newly registered candidates, so their first start need not read Postgres. */
+    private readonly onRegistered: (profiles: RegisteredProfile[]) => Promise<void> = async () => {},
   ) {}
 
   /** Registers or updates each row on its own: one bad row never blocks the others. */
@@ -145,6 +158,11 @@ export class CandidateService {
     // The hot path keeps a copy of the profile; drop it so the next request reloads the new one.
     const updatedIds = values.filter((v) => existingIds.has(v.idNumber)).map((v) => v.candidateId);
     if (updatedIds.length) await this.redis.del(...updatedIds.map((id) => this.keys.profile(id)));
+    await this.onRegistered(
+      values
+        .filter((v) => !existingIds.has(v.idNumber))
+        .map((v) => ({ candidateId: v.candidateId, cycle: cycleId, specialty: v.specialty, level: v.level, procedure: v.procedure, name: v.name, idNumber: v.idNumber })),
+    );
 
     prepared.forEach((p, i) => {
       results[p.index] = {

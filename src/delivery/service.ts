@@ -7,7 +7,7 @@ import { customAlphabet } from 'nanoid';
 import type { BankStore } from '../banks/store.js';
 import type { BankVersion } from '../banks/version.js';
 import type { Catalogue } from '../catalogue/catalogue.js';
-import type { CandidateService } from '../candidates/service.js';
+import type { CandidateService, RegisteredProfile } from '../candidates/service.js';
 import { maskIdNumber } from '../candidates/id-number.js';
 import type { CycleService, Cycle } from '../cycles/service.js';
 import type { Db } from '../db/client.js';
@@ -462,6 +462,19 @@ export class DeliveryService {
       Object.keys(profile).length, ...Object.entries(profile).flat(), ...Object.entries(state).flat(),
     ]);
     if (state.active) await this.restoreFromRecord(candidateId, state.active);
+  }
+
+  /**
+   * Writes the hot profile and an empty state for candidates just registered, so that the 08:00
+   * rush of first starts is served from Redis alone. The state is only written where absent.
+   */
+  async warm(profiles: RegisteredProfile[]): Promise<void> {
+    const k = this.keys;
+    await Promise.all(
+      profiles.map(({ candidateId, ...profile }) =>
+        this.scripts.run('dkHydrate', [k.profile(candidateId), k.state(candidateId)], [Object.keys(profile).length, ...Object.entries(profile).flat()]),
+      ),
+    );
   }
 
   /** Puts an attempt that Postgres holds as in progress back into Redis. */
