@@ -31,12 +31,21 @@ export interface CandidateAuth {
   tokenHash: string;
 }
 
-/** What delivery hands to the persistence layer (BullMQ in production). */
+export interface AttemptRef {
+  candidateId: string;
+  attemptId: string;
+}
+
+/**
+ * What delivery hands to the persistence layer (BullMQ in production). Records travel as
+ * references: the worker reads the attempt from Redis (see startedRecord/finishedRecord), so that
+ * API processes never serialise papers and histories into queue jobs.
+ */
 export interface DeliveryJobs {
   scheduleDeadline(candidateId: string, attemptId: string, section: number, delayMs: number): Promise<void>;
-  attemptStarted(record: StartedRecord): Promise<void>;
-  attemptFinished(record: FinishedRecord): Promise<void>;
-  checkpoint(items: { candidateId: string; attemptId: string }[]): Promise<void>;
+  attemptStarted(ref: AttemptRef): Promise<void>;
+  attemptFinished(ref: AttemptRef): Promise<void>;
+  checkpoint(items: AttemptRef[]): Promise<void>;
 }
 
 export interface StartedRecord {
@@ -195,10 +204,7 @@ export class DeliveryService {
       this.papers.set(attemptId, paper);
       await Promise.all([
         this.jobs.scheduleDeadline(cid, attemptId, 0, paper.sections[0]!.durationMs + this.opts.graceMs),
-        this.jobs.attemptStarted({
-          attemptId, candidateId: cid, cycleId: cycle.cycleId, examId: exam.id, number, seed,
-          bankVersions: Object.fromEntries(paper.sections.map((s) => [s.bankId, s.bankVersion])), paper, startedAt: now,
-        }),
+        this.jobs.attemptStarted({ candidateId: cid, attemptId }),
       ]);
       const first = paper.sections[0]!;
       const attempt: Record<string, string> = {
@@ -285,8 +291,7 @@ export class DeliveryService {
     if (!snap) return 'gone';
     const settled = await this.afterMove(candidateId, attemptId, snap);
     // The sweeper found Postgres behind Redis (the finish job was lost): queue the record again.
-    if (opts.record && !settled && snap.attempt.st === 'settled')
-      await this.jobs.attemptFinished(await this.finishedRecord(candidateId, attemptId, snap, JSON.parse(snap.attempt.result!) as AttemptScore));
+    if (opts.record && !settled && snap.attempt.st === 'settled') await this.jobs.attemptFinished({ candidateId, attemptId });
     const st = (settled ?? snap).attempt.st;
     return st === 'settled' ? 'settled' : st === 'closed' ? 'waiting' : 'running';
   }
@@ -322,28 +327,55 @@ export class DeliveryService {
       throw scriptError(reply);
     }
     const attempt = { ...snap.attempt, st: 'settled', result: JSON.stringify(score) };
-    if (reply[1] === 'settled') await this.jobs.attemptFinished(await this.finishedRecord(candidateId, attemptId, { ...snap, attempt }, score));
+    if (reply[1] === 'settled') await this.jobs.attemptFinished({ candidateId, attemptId });
     return { ...snap, attempt };
   }
 
-  private async finishedRecord(candidateId: string, attemptId: string, snap: Snapshot, score: AttemptScore): Promise<FinishedRecord> {
+  // ---------------------------------------------------------------- records (read by workers)
+
+  /** The record of a try as it started, read from Redis; null when Redis no longer has it. */
+  async startedRecord(candidateId: string, attemptId: string): Promise<StartedRecord | null> {
+    const k = this.keys;
+    const [[, attempt], [, paperJson]] = (await this.redis
+      .pipeline()
+      .hgetall(k.attempt(candidateId, attemptId))
+      .get(k.paper(candidateId, attemptId))
+      .exec()) as [[unknown, Record<string, string>], [unknown, string | null]];
+    if (!attempt.st || !paperJson) return null;
+    return this.baseRecord(candidateId, attemptId, attempt, JSON.parse(paperJson) as Paper);
+  }
+
+  /**
+   * The whole record of a settled try: paper, answers, section timeline, history, score. Null when
+   * Redis no longer has it; `not_settled` while it is still running or inside its grace.
+   */
+  async finishedRecord(candidateId: string, attemptId: string): Promise<FinishedRecord | null | 'not_settled'> {
+    const snap = await this.internalSnapshot(candidateId, attemptId);
+    if (!snap) return null;
     const a = snap.attempt;
+    if (a.st !== 'settled' || !a.result) return 'not_settled';
     const events = await this.redis.lrange(this.keys.log(candidateId, attemptId), 0, -1);
+    return {
+      ...this.baseRecord(candidateId, attemptId, a, snap.paper),
+      answers: snap.answers,
+      sections: timeline(a, snap.paper),
+      events,
+      score: JSON.parse(a.result) as AttemptScore,
+      finishedAt: Number(a.closedAt),
+    };
+  }
+
+  private baseRecord(candidateId: string, attemptId: string, a: Record<string, string>, paper: Paper): StartedRecord {
     return {
       attemptId,
       candidateId,
       cycleId: a.cycle ?? '',
-      examId: a.exam!,
+      examId: a.exam ?? paper.examId,
       number: Number(a.num),
-      seed: snap.paper.seed,
-      bankVersions: Object.fromEntries(snap.paper.sections.map((s) => [s.bankId, s.bankVersion])),
-      paper: snap.paper,
+      seed: paper.seed,
+      bankVersions: Object.fromEntries(paper.sections.map((s) => [s.bankId, s.bankVersion])),
+      paper,
       startedAt: Number(a.created ?? a.s0),
-      answers: snap.answers,
-      sections: timeline(a, snap.paper),
-      events,
-      score,
-      finishedAt: Number(a.closedAt),
     };
   }
 
@@ -366,7 +398,7 @@ export class DeliveryService {
   }
 
   /** Attempts whose answers changed since the last checkpoint; the caller queues them. */
-  takeDirty(): { candidateId: string; attemptId: string }[] {
+  takeDirty(): AttemptRef[] {
     const out = [...this.dirty].map(([attemptId, candidateId]) => ({ candidateId, attemptId }));
     this.dirty = new Map();
     return out;

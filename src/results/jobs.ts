@@ -3,16 +3,16 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
-import type { DeliveryJobs, DeliveryService, FinishedRecord, StartedRecord } from '../delivery/service.js';
+import type { AttemptRef, DeliveryJobs, DeliveryService } from '../delivery/service.js';
 import type { Keys } from '../redis/keys.js';
 import { overdueAttempts, recordCheckpoint, recordFinished, recordStarted } from './records.js';
 
 export const QUEUES = { deadlines: 'deadlines', records: 'records' } as const;
 
 type RecordJob =
-  | { name: 'started'; data: StartedRecord }
-  | { name: 'finished'; data: FinishedRecord }
-  | { name: 'checkpoint'; data: { items: { candidateId: string; attemptId: string }[] } };
+  | { name: 'started'; data: AttemptRef }
+  | { name: 'finished'; data: AttemptRef }
+  | { name: 'checkpoint'; data: { items: AttemptRef[] } };
 
 const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
 const RETRY = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 } };
@@ -37,17 +37,17 @@ export class JobQueues implements DeliveryJobs {
     );
   }
 
-  async attemptStarted(record: StartedRecord) {
-    await this.records.add('started', record, { jobId: `started-${record.attemptId}`, ...KEEP, ...RETRY });
+  async attemptStarted(ref: AttemptRef) {
+    await this.records.add('started', ref, { jobId: `started-${ref.attemptId}`, ...KEEP, ...RETRY });
   }
 
-  async attemptFinished(record: FinishedRecord) {
-    await this.records.add('finished', record, { jobId: `finished-${record.attemptId}`, ...KEEP, ...RETRY });
+  async attemptFinished(ref: AttemptRef) {
+    await this.records.add('finished', ref, { jobId: `finished-${ref.attemptId}`, ...KEEP, ...RETRY });
   }
 
   private checkpointSeq = 0;
   private readonly processTag = `${process.pid}-${Date.now().toString(36)}`;
-  async checkpoint(items: { candidateId: string; attemptId: string }[]) {
+  async checkpoint(items: AttemptRef[]) {
     if (!items.length) return;
     const jobId = `checkpoint-${this.processTag}-${++this.checkpointSeq}`;
     await this.records.add('checkpoint', { items }, { jobId, ...KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
@@ -92,8 +92,16 @@ export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
     QUEUES.records,
     async (job: Job) => {
       const j = { name: job.name, data: job.data } as RecordJob;
-      if (j.name === 'started') return recordStarted(d.db, j.data);
-      if (j.name === 'finished') return recordFinished(d.db, j.data);
+      if (j.name === 'started') {
+        const record = await d.delivery.startedRecord(j.data.candidateId, j.data.attemptId);
+        // Gone from Redis (and so is anything this job could say): the sweeper has nothing to find.
+        return record ? recordStarted(d.db, record) : 'gone';
+      }
+      if (j.name === 'finished') {
+        const record = await d.delivery.finishedRecord(j.data.candidateId, j.data.attemptId);
+        if (record === 'not_settled') throw new Error(`attempt ${j.data.attemptId} is not settled yet; retrying`);
+        return record ? recordFinished(d.db, record) : 'gone';
+      }
       if (j.name === 'checkpoint') return checkpoint(d, j.data.items);
       throw new Error(`unknown record job ${job.name}`);
     },
@@ -111,7 +119,7 @@ export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
 }
 
 /** Reads the answers of tries in progress from Redis and writes them to Postgres. */
-async function checkpoint(d: WorkerDeps, items: { candidateId: string; attemptId: string }[]) {
+async function checkpoint(d: WorkerDeps, items: AttemptRef[]) {
   const pipe = d.redis.pipeline();
   pipe.time();
   for (const { candidateId, attemptId } of items) {
