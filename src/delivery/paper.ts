@@ -35,3 +35,45 @@ export function questionMeta(paper: Paper): [string, string][] {
   });
   return out;
 }
+
+const TYPE_OF_CODE = { s: 'single', m: 'multiple', t: 'truefalse' } as const;
+const KIND_CODE = { item: 'i', case: 'c', matching: 'm' } as const;
+const KIND_OF_CODE = { i: 'item', c: 'case', m: 'matching' } as const;
+
+/**
+ * The paper as Redis keeps it: section metadata as JSON, each section's units packed as
+ * `unit~kind~item:type:ORDER,item:type:ORDER;…` (ids cannot contain ~ : , ;). About a quarter of the
+ * JSON size, which is most of what a try in progress costs in Redis memory.
+ */
+export function packPaper(paper: Paper): string {
+  return JSON.stringify({
+    ...paper,
+    sections: paper.sections.map(({ units, ...s }) => ({
+      ...s,
+      units: units
+        .map((u) => `${u.id}~${KIND_CODE[u.kind]}~${u.items.map((i) => `${i.id}:${TYPE_CODE[i.type]}:${i.order.join('')}`).join(',')}`)
+        .join(';'),
+    })),
+  });
+}
+
+export function unpackPaper(packed: string): Paper {
+  const raw = JSON.parse(packed) as Omit<Paper, 'sections'> & { sections: (Omit<PaperSection, 'units'> & { units: string })[] };
+  return {
+    ...raw,
+    sections: raw.sections.map((s) => ({
+      ...s,
+      units: s.units.split(';').map((u) => {
+        const [id, kind, items] = u.split('~') as [string, keyof typeof KIND_OF_CODE, string];
+        return {
+          id,
+          kind: KIND_OF_CODE[kind],
+          items: items.split(',').map((it) => {
+            const [itemId, type, order] = it.split(':') as [string, keyof typeof TYPE_OF_CODE, string];
+            return { id: itemId, type: TYPE_OF_CODE[type], order: [...order] };
+          }),
+        };
+      }),
+    })),
+  };
+}

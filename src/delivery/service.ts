@@ -17,7 +17,7 @@ import { examsFor, passMarkFor, type Exam, type Level, type Procedure } from '..
 import type { Keys } from '../redis/keys.js';
 import { scoreAttempt, type AttemptScore } from '../scoring/score.js';
 import { displayKeys, drawSection } from './draw.js';
-import { questionMeta, type Paper, type PaperSection, type StoredAnswers } from './paper.js';
+import { packPaper, questionMeta, unpackPaper, type Paper, type PaperSection, type StoredAnswers } from './paper.js';
 import { seededRng } from './random.js';
 import type { DeliveryScripts, Reply, ScriptName } from './scripts.js';
 import { Lru } from './lru.js';
@@ -182,7 +182,7 @@ export class DeliveryService {
       }
       const args: (string | number)[] = [
         '0', exam.id, exam.maxAttempts, used, cycle.opensAt.getTime(), cycle.closesAt.getTime(), online ? '1' : '0',
-        attemptId, JSON.stringify(paper), cycle.cycleId, paper.sections.length,
+        attemptId, packPaper(paper), cycle.cycleId, paper.sections.length,
         ...paper.sections.flatMap((s) => [s.id, s.durationMs]),
         seen.size, ...[...seen].flatMap(([bank, ids]) => [`seen:${bank}`, ids.join(',')]),
         ...questionMeta(paper).flat(),
@@ -342,7 +342,7 @@ export class DeliveryService {
       .get(k.paper(candidateId, attemptId))
       .exec()) as [[unknown, Record<string, string>], [unknown, string | null]];
     if (!attempt.st || !paperJson) return null;
-    return this.baseRecord(candidateId, attemptId, attempt, JSON.parse(paperJson) as Paper);
+    return this.baseRecord(candidateId, attemptId, attempt, unpackPaper(paperJson));
   }
 
   /**
@@ -446,7 +446,7 @@ export class DeliveryService {
     let paper = this.papers.get(attemptId);
     if (!paper) {
       if (!paperJson) throw new Error(`paper of ${attemptId} was not returned`);
-      paper = JSON.parse(paperJson) as Paper;
+      paper = unpackPaper(paperJson);
       this.papers.set(attemptId, paper);
     }
     return { now: Number(now), moved: moved === 1, attempt: pairs(attemptFlat), answers: pairs(answersFlat), paper };
@@ -530,7 +530,7 @@ export class DeliveryService {
     await this.scripts.run(
       'dkRestore',
       [k.attempt(candidateId, attemptId), k.questions(candidateId, attemptId), k.answers(candidateId, attemptId), k.paper(candidateId, attemptId), k.log(candidateId, attemptId), k.state(candidateId)],
-      [attemptId, Object.keys(fields).length, ...Object.entries(fields).flat(), Object.keys(answers).length, ...Object.entries(answers).flat(), JSON.stringify(paper), ...questionMeta(paper).flat()],
+      [attemptId, Object.keys(fields).length, ...Object.entries(fields).flat(), Object.keys(answers).length, ...Object.entries(answers).flat(), packPaper(paper), ...questionMeta(paper).flat()],
     );
     return true;
   }
