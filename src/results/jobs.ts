@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
 import type { AttemptRef, DeliveryJobs, DeliveryService } from '../delivery/service.js';
 import type { Keys } from '../redis/keys.js';
-import { overdueAttempts, recordCheckpoint, recordFinished, recordStarted } from './records.js';
+import { overdueAttempts, recordCheckpoints, recordFinished, recordStarted, type Checkpoint } from './records.js';
 
 export const QUEUES = { deadlines: 'deadlines', records: 'records' } as const;
 
@@ -129,14 +129,16 @@ async function checkpoint(d: WorkerDeps, items: AttemptRef[]) {
   const replies = (await pipe.exec()) ?? [];
   const [sec, micro] = replies[0]![1] as [string, string];
   const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+  const list: Checkpoint[] = [];
   for (let i = 0; i < items.length; i++) {
     const state = replies[1 + i * 2]![1] as Record<string, string>;
     const answers = replies[2 + i * 2]![1] as Record<string, string>;
     if (!state?.st) continue;
     const { result: _result, ...fields } = state;
-    await recordCheckpoint(d.db, { attemptId: items[i]!.attemptId, answers, state: fields, at });
+    list.push({ attemptId: items[i]!.attemptId, answers, state: fields, at });
   }
-  return { checkpointed: items.length };
+  await recordCheckpoints(d.db, list);
+  return { checkpointed: list.length };
 }
 
 /** Tries whose deadline job was lost (or whose Redis state was): close and record them. */
