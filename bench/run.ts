@@ -338,13 +338,18 @@ function runGenerator(cfg: GenConfig): Promise<GenResult & { cores: Record<strin
   });
 }
 
-async function bareServers(n: number): Promise<Proc[]> {
+/**
+ * The references of the ratio, as many processes as the engine has: `bare` (node:http answering a
+ * small JSON body) and `floor` (node:http plus the engine's save script through ioredis).
+ */
+async function referenceServers(kind: 'bare' | 'floor', n: number): Promise<Proc[]> {
   const out: Proc[] = [];
   for (let i = 0; i < n; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bench/bare-server.mjs')], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = watch(`bare-${i + 1}`, child, `http://127.0.0.1:${port}`);
-    out.push(p);
+    const args = kind === 'bare' ? [path.join(ROOT, 'bench/bare-server.mjs')] : [...TSX, path.join(ROOT, 'bench/floor-server.ts')];
+    const env = { ...process.env, PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, ANSWER_GRACE_MS: String(opts.graceMs) };
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    out.push(watch(`${kind}-${i + 1}`, child, `http://127.0.0.1:${port}`));
   }
   for (const p of out) {
     for (let k = 0; ; k++) {
@@ -352,7 +357,7 @@ async function bareServers(n: number): Promise<Proc[]> {
         await fetch(p.url!, { method: 'PUT', body: '{}' });
         break;
       } catch {
-        if (k > 100) throw new Error('bare server did not start');
+        if (k > 200) throw new Error(`${kind} server did not start`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -403,10 +408,13 @@ interface LayoutTrial {
   answerRps: number;
   baselineRps: number;
   ratio: number;
+  /** The same save with no framework (bench/floor-server.ts), and its share of the bare rate. */
+  floorRps: number;
+  floorRatio: number;
   answerP99Ms: number;
   baselineP99Ms: number;
   errors: number;
-  rounds: { baseline: GenResult; engine: GenResult; baselineCores: Record<string, number>; engineCores: Record<string, number> }[];
+  rounds: { baseline: GenResult; floor: GenResult; engine: GenResult; baselineCores: Record<string, number>; floorCores: Record<string, number>; engineCores: Record<string, number> }[];
 }
 
 /**
@@ -435,26 +443,36 @@ async function measureLayout(n: number, cands: RatioCandidate[]): Promise<Layout
   const requests = answerRequests(cands, n);
   const rounds: LayoutTrial['rounds'] = [];
   for (let round = 0; round < opts.ratioRounds; round++) {
-    const bare = await bareServers(n);
     const base = { connections: opts.ratioConnections, warmupMs: 2000, durationMs: opts.ratioSeconds * 1000, requests };
-    const baseline = await quietly(() => runGenerator({ ...base, targets: bare.map((p) => p.url!) }), 'bare');
-    const baselineCores = baseline.cores;
-    await Promise.all(bare.map((p) => stop(p)));
+    const measureReference = async (kind: 'bare' | 'floor') => {
+      const servers = await referenceServers(kind, n);
+      const r = await quietly(() => runGenerator({ ...base, targets: servers.map((p) => p.url!) }), kind);
+      await Promise.all(servers.map((p) => stop(p)));
+      return r;
+    };
+    const baseline = await measureReference('bare');
+    const floor = await measureReference('floor');
     const engine = await quietly(() => runGenerator({ ...base, targets: apis.map((p) => p.url!) }), 'engine');
-    const engineCores = engine.cores;
-    rounds.push({ baseline, engine, baselineCores, engineCores });
-    say(`  ${n} API process${n > 1 ? 'es' : ''}, round ${round + 1}: bare ${baseline.rps} req/s (p99 ${baseline.p99Ms} ms), engine PUT answers ${engine.rps} req/s (p99 ${engine.p99Ms} ms, ${engine.errors} errors)`);
-    say(`    cores, bare: ${fmtCores(baselineCores)}`);
-    say(`    cores, engine: ${fmtCores(engineCores)}`);
+    rounds.push({ baseline, floor, engine, baselineCores: baseline.cores, floorCores: floor.cores, engineCores: engine.cores });
+    say(
+      `  ${n} API process${n > 1 ? 'es' : ''}, round ${round + 1}: bare ${baseline.rps} req/s (p99 ${baseline.p99Ms} ms), ` +
+        `floor ${floor.rps} req/s (${floor.errors} errors), engine PUT answers ${engine.rps} req/s (p99 ${engine.p99Ms} ms, ${engine.errors} errors)`,
+    );
+    say(`    cores, bare: ${fmtCores(baseline.cores)}`);
+    say(`    cores, floor: ${fmtCores(floor.cores)}`);
+    say(`    cores, engine: ${fmtCores(engine.cores)}`);
   }
-  const best = <K extends 'baseline' | 'engine'>(k: K) => rounds.reduce((a, r) => (r[k].rps > a.rps ? r[k] : a), rounds[0]![k]);
+  const best = <K extends 'baseline' | 'floor' | 'engine'>(k: K) => rounds.reduce((a, r) => (r[k].rps > a.rps ? r[k] : a), rounds[0]![k]);
   const b = best('baseline');
   const e = best('engine');
+  const f = best('floor');
   return {
     api: n,
     answerRps: e.rps,
     baselineRps: b.rps,
     ratio: Math.round((e.rps / b.rps) * 1000) / 1000,
+    floorRps: f.rps,
+    floorRatio: Math.round((f.rps / b.rps) * 1000) / 1000,
     answerP99Ms: e.p99Ms,
     baselineP99Ms: b.p99Ms,
     errors: rounds.reduce((s, r) => s + r.engine.errors, 0),
@@ -768,6 +786,8 @@ async function main() {
     ratio: trial?.ratio ?? null,
     baselineRps: trial?.baselineRps ?? null,
     answerRps: trial?.answerRps ?? null,
+    floorRps: trial?.floorRps ?? null,
+    floorRatio: trial?.floorRatio ?? null,
     candidates: opts.candidates,
     errors: s.errors + (trial?.errors ?? 0) + cap.unexpected,
     lostAnswers: au.lostAnswers,
@@ -780,7 +800,7 @@ async function main() {
       choice: opts.api === null ? 'auto: the faster closed-loop answer rate' : `--api ${chosen}`,
       note: layoutNote,
       balancing: `round-robin: the driver gives virtual candidate i to API process i mod ${chosen} (stands in for a load balancer)`,
-      trials: trials.map(({ rounds, ...t }) => ({ ...t, rounds: rounds.map((r) => ({ baselineRps: r.baseline.rps, answerRps: r.engine.rps, baselineCores: r.baselineCores, engineCores: r.engineCores })) })),
+      trials: trials.map(({ rounds, ...t }) => ({ ...t, rounds: rounds.map((r) => ({ baselineRps: r.baseline.rps, floorRps: r.floor.rps, answerRps: r.engine.rps, baselineCores: r.baselineCores, floorCores: r.floorCores, engineCores: r.engineCores })) })),
       engine: opts.engine === 'dist' ? 'node dist/main.js' : 'node --import tsx src/main.ts',
       cpuProfile: opts.cpuProf ? profileDir : null,
     },
@@ -848,7 +868,7 @@ async function main() {
       '',
       `machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, Node ${process.version}, Redis ${v.redis}, Postgres ${v.postgres}`,
       `layout: ${layoutNote}`,
-      trial ? `throughput: engine PUT answers ${trial.answerRps} req/s / bare node:http ${trial.baselineRps} req/s = ratio ${trial.ratio}` : 'throughput: not measured (--no-ratio)',
+      trial ? `throughput: engine PUT answers ${trial.answerRps} req/s / bare node:http ${trial.baselineRps} req/s = ratio ${trial.ratio}; floor (node:http + the save script, no framework) ${trial.floorRps} req/s = ${trial.floorRatio}` : 'throughput: not measured (--no-ratio)',
       `peak window (ms, measured by the driver):`,
       table,
       `  logins ${s.loginsPerSec}/s in the lobby; peak ${s.peakRps} req/s, mean ${result.peak.meanRps} req/s; ${s.activePeak} tries active at once`,

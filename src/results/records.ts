@@ -17,10 +17,12 @@ const startedRow = (r: StartedRecord) => ({
   startedAt: new Date(r.startedAt),
 });
 
-export async function recordStarted(db: Db, r: StartedRecord): Promise<void> {
+/** One statement for a batch of started tries. */
+export async function recordStarted(db: Db, list: StartedRecord[]): Promise<void> {
+  if (!list.length) return;
   await db
     .insert(attempts)
-    .values({ ...startedRow(r), status: 'in_progress' })
+    .values(list.map((r) => ({ ...startedRow(r), status: 'in_progress' as const })))
     // Already there (a retry, or the finish was written first): nothing to do.
     .onConflictDoNothing();
 }

@@ -6,13 +6,19 @@ export default class SummaryReporter implements Reporter {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
-    for (const m of modules)
+    for (const m of modules) {
+      // A file whose set-up failed (a beforeAll, an import) leaves its tests unrun: they failed, not skipped.
+      const broken = m.state() === 'failed';
+      let counted = 0;
       for (const t of m.children.allTests()) {
         const s = t.result().state;
         if (s === 'passed') passed++;
-        else if (s === 'failed') failed++;
+        else if (s === 'failed' || broken) failed++;
         else skipped++;
+        counted++;
       }
+      if (broken && counted === 0) failed++;
+    }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
