@@ -38,7 +38,7 @@ export interface AttemptRef {
 
 /**
  * What delivery hands to the persistence layer (BullMQ in production). Records travel as
- * references: the worker reads the attempt from Redis (see startedRecords/finishedRecord), so that
+ * references: the worker reads the attempt from Redis (see startedRecord/finishedRecord), so that
  * API processes never serialise papers and histories into queue jobs.
  */
 export interface DeliveryJobs {
@@ -333,20 +333,16 @@ export class DeliveryService {
 
   // ---------------------------------------------------------------- records (read by workers)
 
-  /** The records of tries as they started, read from Redis in one pipeline; tries Redis no longer has are left out. */
-  async startedRecords(refs: AttemptRef[]): Promise<StartedRecord[]> {
+  /** The record of a try as it started, read from Redis; null when Redis no longer has it. */
+  async startedRecord(candidateId: string, attemptId: string): Promise<StartedRecord | null> {
     const k = this.keys;
-    const pipe = this.redis.pipeline();
-    for (const { candidateId, attemptId } of refs) pipe.hgetall(k.attempt(candidateId, attemptId)).get(k.paper(candidateId, attemptId));
-    const replies = (await pipe.exec()) ?? [];
-    const out: StartedRecord[] = [];
-    refs.forEach(({ candidateId, attemptId }, i) => {
-      const [e1, attempt] = replies[2 * i] as [Error | null, Record<string, string>];
-      const [e2, paperJson] = replies[2 * i + 1] as [Error | null, string | null];
-      if (e1 || e2) throw e1 ?? e2;
-      if (attempt.st && paperJson) out.push(this.baseRecord(candidateId, attemptId, attempt, unpackPaper(paperJson)));
-    });
-    return out;
+    const [[, attempt], [, paperJson]] = (await this.redis
+      .pipeline()
+      .hgetall(k.attempt(candidateId, attemptId))
+      .get(k.paper(candidateId, attemptId))
+      .exec()) as [[unknown, Record<string, string>], [unknown, string | null]];
+    if (!attempt.st || !paperJson) return null;
+    return this.baseRecord(candidateId, attemptId, attempt, unpackPaper(paperJson));
   }
 
   /**

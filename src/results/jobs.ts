@@ -5,24 +5,17 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
 import type { AttemptRef, DeliveryJobs, DeliveryService } from '../delivery/service.js';
 import type { Keys } from '../redis/keys.js';
-import { Batcher } from './batch.js';
 import { overdueAttempts, recordCheckpoints, recordFinished, recordStarted, type Checkpoint } from './records.js';
 
 export const QUEUES = { deadlines: 'deadlines', records: 'records' } as const;
 
 type RecordJob =
-  // `items` since records were batched; a lone ref is what an older process queued.
-  | { name: 'started'; data: { items: AttemptRef[] } | AttemptRef }
+  | { name: 'started'; data: AttemptRef }
   | { name: 'finished'; data: AttemptRef }
   | { name: 'checkpoint'; data: { items: AttemptRef[] } };
 
 const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
 const RETRY = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 } };
-/** Batch jobs (started records, checkpoints) name thousands of tries each: keep few once done. */
-const KEEP_BATCH = { removeOnComplete: { age: 600, count: 200 }, removeOnFail: { age: 7 * 24 * 3600 } };
-/** How long an add waits for company, and the most a batch takes. */
-const BATCH_MS = 5;
-const BATCH_MAX = 500;
 
 /** Each queue has its own hash tag, so its keys share a slot on a Redis Cluster. */
 export const queuePrefix = (keys: Keys, queue: string) => `${keys.prefix}{dk-${queue}}`;
@@ -36,49 +29,28 @@ export class JobQueues implements DeliveryJobs {
     this.records = new Queue(QUEUES.records, { connection, prefix: queuePrefix(keys, QUEUES.records) });
   }
 
-  private readonly deadlineBatch = new Batcher<{ candidateId: string; attemptId: string; section: number; delayMs: number }>(
-    async (items) => {
-      await this.deadlines.addBulk(
-        items.map(({ candidateId, attemptId, section, delayMs }) => ({
-          name: 'deadline',
-          data: { candidateId, attemptId, section },
-          opts: { jobId: `deadline-${attemptId}-${section}`, delay: Math.max(0, Math.ceil(delayMs)), ...KEEP, ...RETRY },
-        })),
-      );
-    },
-    BATCH_MS,
-    BATCH_MAX,
-  );
-
-  private readonly startedBatch = new Batcher<AttemptRef>(
-    async (items) => {
-      await this.records.add('started', { items }, { jobId: `started-${this.processTag}-${++this.batchSeq}`, ...KEEP_BATCH, ...RETRY });
-    },
-    BATCH_MS,
-    BATCH_MAX,
-  );
-
-  /** One delayed job per section; adds of the same few milliseconds share one round trip. */
-  scheduleDeadline(candidateId: string, attemptId: string, section: number, delayMs: number) {
-    return this.deadlineBatch.add({ candidateId, attemptId, section, delayMs });
+  async scheduleDeadline(candidateId: string, attemptId: string, section: number, delayMs: number) {
+    await this.deadlines.add(
+      'deadline',
+      { candidateId, attemptId, section },
+      { jobId: `deadline-${attemptId}-${section}`, delay: Math.max(0, Math.ceil(delayMs)), ...KEEP, ...RETRY },
+    );
   }
 
-  /** Resolves once the try is named by a queued record job; the tries of a few ms share one job. */
-  attemptStarted(ref: AttemptRef) {
-    return this.startedBatch.add(ref);
+  async attemptStarted(ref: AttemptRef) {
+    await this.records.add('started', ref, { jobId: `started-${ref.attemptId}`, ...KEEP, ...RETRY });
   }
 
   async attemptFinished(ref: AttemptRef) {
     await this.records.add('finished', ref, { jobId: `finished-${ref.attemptId}`, ...KEEP, ...RETRY });
   }
 
-  // Batch job ids: this process and a sequence number (unique, deterministic per add, no ':').
-  private batchSeq = 0;
+  private checkpointSeq = 0;
   private readonly processTag = `${process.pid}-${Date.now().toString(36)}`;
   async checkpoint(items: AttemptRef[]) {
     if (!items.length) return;
-    const jobId = `checkpoint-${this.processTag}-${++this.batchSeq}`;
-    await this.records.add('checkpoint', { items }, { jobId, ...KEEP_BATCH, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
+    const jobId = `checkpoint-${this.processTag}-${++this.checkpointSeq}`;
+    await this.records.add('checkpoint', { items }, { jobId, ...KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
   }
 
   /** The backstop: one sweep at a time across all workers, however many there are. */
@@ -87,7 +59,6 @@ export class JobQueues implements DeliveryJobs {
   }
 
   async close() {
-    await Promise.all([this.deadlineBatch.drain(), this.startedBatch.drain()]);
     await Promise.all([this.deadlines.close(), this.records.close()]);
   }
 }
@@ -122,11 +93,9 @@ export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
     async (job: Job) => {
       const j = { name: job.name, data: job.data } as RecordJob;
       if (j.name === 'started') {
-        const refs = 'items' in j.data ? j.data.items : [j.data];
-        // A try gone from Redis has nothing left to say: the sweeper has nothing to find either.
-        const records = await d.delivery.startedRecords(refs);
-        await recordStarted(d.db, records);
-        return { started: records.length, gone: refs.length - records.length };
+        const record = await d.delivery.startedRecord(j.data.candidateId, j.data.attemptId);
+        // Gone from Redis (and so is anything this job could say): the sweeper has nothing to find.
+        return record ? recordStarted(d.db, record) : 'gone';
       }
       if (j.name === 'finished') {
         const record = await d.delivery.finishedRecord(j.data.candidateId, j.data.attemptId);

@@ -17,12 +17,10 @@ const startedRow = (r: StartedRecord) => ({
   startedAt: new Date(r.startedAt),
 });
 
-/** One statement for a batch of started tries. */
-export async function recordStarted(db: Db, list: StartedRecord[]): Promise<void> {
-  if (!list.length) return;
+export async function recordStarted(db: Db, r: StartedRecord): Promise<void> {
   await db
     .insert(attempts)
-    .values(list.map((r) => ({ ...startedRow(r), status: 'in_progress' as const })))
+    .values({ ...startedRow(r), status: 'in_progress' })
     // Already there (a retry, or the finish was written first): nothing to do.
     .onConflictDoNothing();
 }
