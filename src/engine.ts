@@ -80,9 +80,12 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
 
   const bullConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const jobs = new JobQueues(bullConnection, keys);
-  // Registration warms the hot profile through delivery, which in turn asks candidates for sessions.
+  // Registration and login warm the hot profile through delivery, which in turn asks candidates for sessions.
   let delivery: DeliveryService | undefined;
-  const candidates = new CandidateService(db, redis, keys, catalogue, config.SESSION_TTL_SEC, (profiles) => delivery!.warm(profiles));
+  const candidates = new CandidateService(db, redis, keys, catalogue, config.SESSION_TTL_SEC, {
+    registered: (profiles) => delivery!.warm(profiles),
+    loggedIn: (candidateId) => delivery!.ensureHot(candidateId),
+  });
   delivery = new DeliveryService(redis, loadScripts(redis), keys, db, banks, cycles, catalogue, candidates, jobs, {
     graceMs: config.ANSWER_GRACE_MS,
     keepSec: KEEP_SETTLED_SEC,

@@ -320,6 +320,47 @@ describe('object-level authorization', () => {
 });
 
 describe('Redis is not the record', () => {
+  it('a try is recorded by its first checkpoint, paper included, and a lost first record is written again', async () => {
+    const { token, candidateId } = await newCandidate('bj');
+    const a = (await as(token, 'POST', '/v1/attempts', {})).body;
+    const sql = postgres(t.dbUrl, { max: 1, onnotice: () => {} });
+    try {
+      const row = await waitFor(async () => (await sql`select status, candidate_id, paper, answers from attempts where attempt_id = ${a.id}`)[0]);
+      expect(row).toMatchObject({ status: 'in_progress', candidate_id: candidateId, answers: {} });
+      const drawn = (row.paper as { sections: { id: string; units: { items: { id: string }[] }[] }[] }).sections;
+      expect(drawn.map((s) => s.id)).toEqual(['law', 'specialty']);
+      expect(drawn[0]!.units.flatMap((u) => u.items.map((i) => i.id))).toEqual(a.section.questions.map((q: { id: string }) => q.id));
+
+      // As if the process that started it died before its first checkpoint: the next one writes it.
+      await sql`delete from attempts where attempt_id = ${a.id}`;
+      const q = a.section.questions[0];
+      await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q.id]: wrongLetters(q) } });
+      const again = await waitFor(async () => (await sql`select status, answers, paper from attempts where attempt_id = ${a.id}`)[0]);
+      expect(again.status).toBe('in_progress');
+      expect(Object.keys(again.answers)).toEqual([q.id]);
+      expect(again.paper).toEqual(row.paper);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('a login puts a candidate that Redis lost back into Redis, before the first start', async () => {
+    const reg = registration();
+    const r = await t.admin('POST', '/v1/admin/cycles/bj/candidates', { candidates: [reg] });
+    const candidateId = r.body.results[0].candidateId as string;
+    const keys = t.engine.keys;
+    const redis = new Redis(t.engine.config.REDIS_URL);
+    try {
+      expect(await redis.hexists(keys.state(candidateId), 'loaded')).toBe(1);
+      await redis.del(keys.state(candidateId), keys.profile(candidateId));
+      await login(t, reg.idNumber, reg.password);
+      expect(await redis.hexists(keys.state(candidateId), 'loaded')).toBe(1);
+      expect(await redis.hget(keys.profile(candidateId), 'specialty')).toBe(reg.specialty);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('tries used and outcomes survive Redis losing its data, and a restart', async () => {
     const passer = await newCandidate('bj');
     const failer = await newCandidate('bj');

@@ -63,6 +63,16 @@ export interface RegisteredProfile {
   idNumber: string;
 }
 
+/**
+ * Delivery's copy of what a candidate's starts need. Registration writes it, and so does a login
+ * that finds it missing, so that the 08:00 rush of starts is served from Redis alone: doctors log
+ * in before the window opens, and a login reads Postgres anyway.
+ */
+export interface HotPath {
+  registered(profiles: RegisteredProfile[]): Promise<void>;
+  loggedIn(candidateId: string): Promise<void>;
+}
+
 export class CandidateService {
   constructor(
     private readonly db: Db,
@@ -70,8 +80,7 @@ export class CandidateService {
     private readonly keys: Keys,
     private readonly catalogue: Catalogue,
     private readonly sessionTtlSec: number,
-    /** Called with newly registered candidates, so their first start need not read Postgres. */
-    private readonly onRegistered: (profiles: RegisteredProfile[]) => Promise<void> = async () => {},
+    private readonly hotPath: HotPath = { registered: async () => {}, loggedIn: async () => {} },
   ) {}
 
   /** Registers or updates each row on its own: one bad row never blocks the others. */
@@ -158,7 +167,7 @@ export class CandidateService {
     // The hot path keeps a copy of the profile; drop it so the next request reloads the new one.
     const updatedIds = values.filter((v) => existingIds.has(v.idNumber)).map((v) => v.candidateId);
     if (updatedIds.length) await this.redis.del(...updatedIds.map((id) => this.keys.profile(id)));
-    await this.onRegistered(
+    await this.hotPath.registered(
       values
         .filter((v) => !existingIds.has(v.idNumber))
         .map((v) => ({ candidateId: v.candidateId, cycle: cycleId, specialty: v.specialty, level: v.level, procedure: v.procedure, name: v.name, idNumber: v.idNumber })),
@@ -220,7 +229,8 @@ export class CandidateService {
       throw new AppError('unauthenticated', '身份证号或密码错误 (wrong id number or password)');
     }
     await this.redis.del(idKey);
-    return this.createSession(match);
+    const [session] = await Promise.all([this.createSession(match), this.hotPath.loggedIn(match)]);
+    return session;
   }
 
   async createSession(candidateId: string): Promise<SessionInfo> {

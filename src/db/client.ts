@@ -17,6 +17,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** The rows of `db.execute`: postgres.js returns them as the result itself, PGlite under `rows`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}
+
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 /** Any constant shared by all processes of the engine: pg_advisory_lock key for migrations. */
 const MIGRATION_LOCK = 0x64_6b_6d_67; // "dkmg"

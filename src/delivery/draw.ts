@@ -35,10 +35,13 @@ export function drawSection(bank: BankVersion, items: number, points: number, se
   const stale: Unit[] = [];
   for (const u of bank.units) (u.items.some((i) => seen.has(i.id)) ? stale : fresh).push(u);
   for (let attempt = 0; attempt < TRIES; attempt++) {
-    const order = [...shuffleInPlace([...fresh], rng), ...shuffleInPlace([...stale], rng)];
-    const picked = fill(order, items, points);
-    if (picked) {
-      const reusedItems = picked.filter((u) => stale.includes(u)).reduce((s, u) => s + u.items.length, 0);
+    const picked: Unit[] = [];
+    const left = { items, points };
+    take(fresh.slice(), left, picked, rng);
+    const freshCount = picked.length;
+    take(stale.slice(), left, picked, rng);
+    if (left.items === 0 && Math.abs(left.points) < 1e-9) {
+      const reusedItems = picked.slice(freshCount).reduce((s, u) => s + u.items.length, 0);
       picked.sort((x, y) => KIND_RANK(x) - KIND_RANK(y));
       return { ok: true, units: picked.map((u) => drawUnit(u, rng)), reusedItems };
     }
@@ -46,19 +49,23 @@ export function drawSection(bank: BankVersion, items: number, points: number, se
   return { ok: false, available: bank.itemCount, needed: items };
 }
 
-function fill(order: Unit[], items: number, points: number): Unit[] | null {
-  const picked: Unit[] = [];
-  let ni = items;
-  let np = points;
-  for (const u of order) {
-    if (ni === 0 && np === 0) break;
-    if (u.items.length <= ni && u.points <= np + 1e-9) {
+/**
+ * Walks the pool in a random order, taking every unit that still fits, until the section is full.
+ * The order is shuffled lazily (one Fisher-Yates step per unit looked at), so a draw costs about
+ * as many steps as the section has units, not as many as the bank.
+ */
+function take(pool: Unit[], left: { items: number; points: number }, picked: Unit[], rng: Rng) {
+  for (let i = 0; i < pool.length && (left.items > 0 || left.points > 1e-9); i++) {
+    const j = i + Math.floor(rng() * (pool.length - i));
+    const u = pool[j]!;
+    pool[j] = pool[i]!;
+    pool[i] = u;
+    if (u.items.length <= left.items && u.points <= left.points + 1e-9) {
       picked.push(u);
-      ni -= u.items.length;
-      np -= u.points;
+      left.items -= u.items.length;
+      left.points -= u.points;
     }
   }
-  return ni === 0 && Math.abs(np) < 1e-9 ? picked : null;
 }
 
 function drawUnit(u: Unit, rng: Rng): DrawnUnit {

@@ -39,11 +39,13 @@ export interface AttemptRef {
 /**
  * What delivery hands to the persistence layer (BullMQ in production). Records travel as
  * references: the worker reads the attempt from Redis (see startedRecord/finishedRecord), so that
- * API processes never serialise papers and histories into queue jobs.
+ * API processes never serialise papers and histories into queue jobs. A try's first record is
+ * written by its first checkpoint (a few seconds after the start, many tries per statement), not by
+ * a job of its own: during the 08:00 rush that is one statement per few seconds instead of hundreds
+ * of jobs and INSERTs a second.
  */
 export interface DeliveryJobs {
   scheduleDeadline(candidateId: string, attemptId: string, section: number, delayMs: number): Promise<void>;
-  attemptStarted(ref: AttemptRef): Promise<void>;
   attemptFinished(ref: AttemptRef): Promise<void>;
   checkpoint(items: AttemptRef[]): Promise<void>;
 }
@@ -202,10 +204,8 @@ export class DeliveryService {
       const now = Number(reply[1]);
       const number = Number(reply[2]);
       this.papers.set(attemptId, paper);
-      await Promise.all([
-        this.jobs.scheduleDeadline(cid, attemptId, 0, paper.sections[0]!.durationMs + this.opts.graceMs),
-        this.jobs.attemptStarted({ candidateId: cid, attemptId }),
-      ]);
+      this.dirty.set(attemptId, cid);
+      await this.jobs.scheduleDeadline(cid, attemptId, 0, paper.sections[0]!.durationMs + this.opts.graceMs);
       const first = paper.sections[0]!;
       const attempt: Record<string, string> = {
         st: 'in_progress', n: String(paper.sections.length), cur: '0', num: String(number), exam: exam.id,
@@ -333,18 +333,6 @@ export class DeliveryService {
 
   // ---------------------------------------------------------------- records (read by workers)
 
-  /** The record of a try as it started, read from Redis; null when Redis no longer has it. */
-  async startedRecord(candidateId: string, attemptId: string): Promise<StartedRecord | null> {
-    const k = this.keys;
-    const [[, attempt], [, paperJson]] = (await this.redis
-      .pipeline()
-      .hgetall(k.attempt(candidateId, attemptId))
-      .get(k.paper(candidateId, attemptId))
-      .exec()) as [[unknown, Record<string, string>], [unknown, string | null]];
-    if (!attempt.st || !paperJson) return null;
-    return this.baseRecord(candidateId, attemptId, attempt, unpackPaper(paperJson));
-  }
-
   /**
    * The whole record of a settled try: paper, answers, section timeline, history, score. Null when
    * Redis no longer has it; `not_settled` while it is still running or inside its grace.
@@ -356,7 +344,7 @@ export class DeliveryService {
     if (a.st !== 'settled' || !a.result) return 'not_settled';
     const events = await this.redis.lrange(this.keys.log(candidateId, attemptId), 0, -1);
     return {
-      ...this.baseRecord(candidateId, attemptId, a, snap.paper),
+      ...this.startedRecord(candidateId, attemptId, a, snap.paper),
       answers: snap.answers,
       sections: timeline(a, snap.paper),
       events,
@@ -365,7 +353,8 @@ export class DeliveryService {
     };
   }
 
-  private baseRecord(candidateId: string, attemptId: string, a: Record<string, string>, paper: Paper): StartedRecord {
+  /** The record of a try as it started, from its attempt hash and paper. */
+  startedRecord(candidateId: string, attemptId: string, a: Record<string, string>, paper: Paper): StartedRecord {
     return {
       attemptId,
       candidateId,
@@ -397,7 +386,7 @@ export class DeliveryService {
     return result === 'settled' || result === 'gone';
   }
 
-  /** Attempts whose answers changed since the last checkpoint; the caller queues them. */
+  /** Attempts started, or whose answers changed, since the last checkpoint; the caller queues them. */
   takeDirty(): AttemptRef[] {
     const out = [...this.dirty].map(([attemptId, candidateId]) => ({ candidateId, attemptId }));
     this.dirty = new Map();
@@ -507,6 +496,13 @@ export class DeliveryService {
         this.scripts.run('dkHydrate', [k.profile(candidateId), k.state(candidateId)], [Object.keys(profile).length, ...Object.entries(profile).flat()]),
       ),
     );
+  }
+
+  /** Loads a candidate's profile and state into Redis when they are not there (called at login). */
+  async ensureHot(candidateId: string): Promise<void> {
+    const k = this.keys;
+    const [loaded, profile] = await Promise.all([this.redis.hexists(k.state(candidateId), 'loaded'), this.redis.exists(k.profile(candidateId))]);
+    if (!loaded || !profile) await this.hydrate(candidateId);
   }
 
   /** Puts an attempt that Postgres holds as in progress back into Redis. */

@@ -5,12 +5,12 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
 import type { AttemptRef, DeliveryJobs, DeliveryService } from '../delivery/service.js';
 import type { Keys } from '../redis/keys.js';
-import { overdueAttempts, recordCheckpoints, recordFinished, recordStarted, type Checkpoint } from './records.js';
+import { unpackPaper } from '../delivery/paper.js';
+import { missingAttempts, overdueAttempts, recordCheckpoints, recordFinished, recordStarted, type Checkpoint } from './records.js';
 
 export const QUEUES = { deadlines: 'deadlines', records: 'records' } as const;
 
 type RecordJob =
-  | { name: 'started'; data: AttemptRef }
   | { name: 'finished'; data: AttemptRef }
   | { name: 'checkpoint'; data: { items: AttemptRef[] } };
 
@@ -35,10 +35,6 @@ export class JobQueues implements DeliveryJobs {
       { candidateId, attemptId, section },
       { jobId: `deadline-${attemptId}-${section}`, delay: Math.max(0, Math.ceil(delayMs)), ...KEEP, ...RETRY },
     );
-  }
-
-  async attemptStarted(ref: AttemptRef) {
-    await this.records.add('started', ref, { jobId: `started-${ref.attemptId}`, ...KEEP, ...RETRY });
   }
 
   async attemptFinished(ref: AttemptRef) {
@@ -92,11 +88,6 @@ export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
     QUEUES.records,
     async (job: Job) => {
       const j = { name: job.name, data: job.data } as RecordJob;
-      if (j.name === 'started') {
-        const record = await d.delivery.startedRecord(j.data.candidateId, j.data.attemptId);
-        // Gone from Redis (and so is anything this job could say): the sweeper has nothing to find.
-        return record ? recordStarted(d.db, record) : 'gone';
-      }
       if (j.name === 'finished') {
         const record = await d.delivery.finishedRecord(j.data.candidateId, j.data.attemptId);
         if (record === 'not_settled') throw new Error(`attempt ${j.data.attemptId} is not settled yet; retrying`);
@@ -118,7 +109,11 @@ export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
   };
 }
 
-/** Reads the answers of tries in progress from Redis and writes them to Postgres. */
+/**
+ * Reads the answers of tries in progress from Redis and writes them to Postgres. A try that has no
+ * row yet (just started, or its API process died before its first checkpoint) gets its whole first
+ * record here, paper included.
+ */
 async function checkpoint(d: WorkerDeps, items: AttemptRef[]) {
   const pipe = d.redis.pipeline();
   pipe.time();
@@ -135,10 +130,23 @@ async function checkpoint(d: WorkerDeps, items: AttemptRef[]) {
     const answers = replies[2 + i * 2]![1] as Record<string, string>;
     if (!state?.st) continue;
     const { result: _result, ...fields } = state;
-    list.push({ attemptId: items[i]!.attemptId, answers, state: fields, at });
+    list.push({ ...items[i]!, answers, state: fields, at });
   }
-  await recordCheckpoints(d.db, list);
-  return { checkpointed: list.length };
+  const updated = await recordCheckpoints(d.db, list);
+  if (updated.size === list.length) return { checkpointed: list.length, started: 0 };
+  // Not updated: no row yet, or a row that is finished or has a newer checkpoint (left alone).
+  const missing = await missingAttempts(d.db, list.filter((c) => !updated.has(c.attemptId)).map((c) => c.attemptId));
+  const first = await Promise.all(
+    list
+      .filter((c) => missing.has(c.attemptId))
+      .map(async (c) => {
+        const paper = await d.redis.get(d.keys.paper(c.candidateId, c.attemptId));
+        return paper ? { ...d.delivery.startedRecord(c.candidateId, c.attemptId, c.state, unpackPaper(paper)), checkpoint: c } : null;
+      }),
+  );
+  const rows = first.filter((r) => r !== null);
+  await recordStarted(d.db, rows);
+  return { checkpointed: updated.size, started: rows.length };
 }
 
 /** Tries whose deadline job was lost (or whose Redis state was): close and record them. */
