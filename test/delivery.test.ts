@@ -344,6 +344,43 @@ describe('Redis is not the record', () => {
     }
   });
 
+  it('checkpoints follow answers given, changed and cleared, and go on after Redis lost the try', async () => {
+    const { token, candidateId } = await newCandidate('bj');
+    const a = (await as(token, 'POST', '/v1/attempts', {})).body;
+    const [q1, q2, q3, q4] = a.section.questions;
+    const keys = t.engine.keys;
+    const redis = new Redis(t.engine.config.REDIS_URL);
+    const sql = postgres(t.dbUrl, { max: 1, onnotice: () => {} });
+    // Postgres holds exactly what Redis holds (the bank's keys), at a log position past `after`.
+    const inStep = (after = 0) =>
+      waitFor(async () => {
+        const live = await redis.hgetall(keys.answers(candidateId, a.id));
+        const [row] = await sql`select answers, checkpoint_log from attempts where attempt_id = ${a.id}`;
+        return row && row.checkpoint_log > after && JSON.stringify(Object.entries(row.answers).sort()) === JSON.stringify(Object.entries(live).sort()) ? row : null;
+      });
+    try {
+      await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q1.id]: rightLetters(q1), [q2.id]: wrongLetters(q2) } });
+      const first = await inStep();
+      expect(Object.keys(first.answers).sort()).toEqual([q1.id, q2.id].sort());
+
+      await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q1.id]: wrongLetters(q1), [q2.id]: [] } });
+      await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q3.id]: rightLetters(q3) } });
+      const second = await inStep(first.checkpoint_log);
+      expect(Object.keys(second.answers).sort()).toEqual([q1.id, q3.id].sort());
+
+      // Redis loses the try; the next request puts it back from the checkpoint, and checkpoints go on.
+      for (const key of [keys.attempt, keys.answers, keys.questions, keys.paper, keys.log]) await redis.del(key(candidateId, a.id));
+      const back = (await as(token, 'GET', `/v1/attempts/${a.id}`)).body;
+      expect(back.answers).toEqual({ [q1.id]: wrongLetters(q1), [q3.id]: rightLetters(q3) });
+      await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q4.id]: rightLetters(q4), [q3.id]: [] } });
+      const third = await inStep(second.checkpoint_log);
+      expect(Object.keys(third.answers).sort()).toEqual([q1.id, q4.id].sort());
+    } finally {
+      redis.disconnect();
+      await sql.end();
+    }
+  });
+
   it('a login puts a candidate that Redis lost back into Redis, before the first start', async () => {
     const reg = registration();
     const r = await t.admin('POST', '/v1/admin/cycles/bj/candidates', { candidates: [reg] });

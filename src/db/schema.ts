@@ -117,6 +117,8 @@ export const attempts = pgTable(
     finishedAt: ts('finished_at'),
     /** Milliseconds of Redis time of the last checkpoint, so an older write never overwrites a newer one. */
     checkpointAt: bigint('checkpoint_at', { mode: 'number' }).notNull().default(0),
+    /** How many entries of the attempt's Redis log the checkpoint holds: the next one reads only those after. */
+    checkpointLog: integer('checkpoint_log').notNull().default(0),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [

@@ -513,14 +513,18 @@ export class DeliveryService {
       .where(and(eq(attempts.attemptId, attemptId), eq(attempts.candidateId, candidateId)));
     if (!r || r.status !== 'in_progress') return false;
     const paper = r.paper as Paper;
-    const fields: Record<string, string> = r.checkpoint?.st
+    const fields: Record<string, string> = {
+      ...(r.checkpoint?.st
         ? r.checkpoint
         : {
             st: 'in_progress', n: String(paper.sections.length), cur: '0', num: String(r.number), exam: r.examId, cycle: r.cycleId,
             created: String(r.startedAt.getTime()), s0: String(r.startedAt.getTime()),
             e0: String(r.startedAt.getTime() + paper.sections[0]!.durationMs),
             ...Object.fromEntries(paper.sections.flatMap((s, i) => [[`sid${i}`, s.id], [`d${i}`, String(s.durationMs)]])),
-          };
+          }),
+      // The new log goes on from where the checkpoint left the old one.
+      lb: String(r.checkpointLog),
+    };
     const answers: StoredAnswers = r.answers ?? {};
     const k = this.keys;
     await this.scripts.run(

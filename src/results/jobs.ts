@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
 import type { AttemptRef, DeliveryJobs, DeliveryService } from '../delivery/service.js';
 import type { Keys } from '../redis/keys.js';
-import { unpackPaper } from '../delivery/paper.js';
-import { missingAttempts, overdueAttempts, recordCheckpoints, recordFinished, recordStarted, type Checkpoint } from './records.js';
+import { checkpoint, defineCheckpointScript } from './checkpoint.js';
+import { overdueAttempts, recordFinished } from './records.js';
 
 export const QUEUES = { deadlines: 'deadlines', records: 'records' } as const;
 
@@ -72,6 +72,7 @@ export interface WorkerDeps {
 
 /** Workers for both queues. Closing them waits for the jobs they hold (graceful shutdown). */
 export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
+  defineCheckpointScript(d.redis);
   const deadlines = new Worker(
     QUEUES.deadlines,
     async (job: Job) => {
@@ -107,46 +108,6 @@ export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
       await Promise.all([deadlines.close(), records.close()]);
     },
   };
-}
-
-/**
- * Reads the answers of tries in progress from Redis and writes them to Postgres. A try that has no
- * row yet (just started, or its API process died before its first checkpoint) gets its whole first
- * record here, paper included.
- */
-async function checkpoint(d: WorkerDeps, items: AttemptRef[]) {
-  const pipe = d.redis.pipeline();
-  pipe.time();
-  for (const { candidateId, attemptId } of items) {
-    pipe.hgetall(d.keys.attempt(candidateId, attemptId));
-    pipe.hgetall(d.keys.answers(candidateId, attemptId));
-  }
-  const replies = (await pipe.exec()) ?? [];
-  const [sec, micro] = replies[0]![1] as [string, string];
-  const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
-  const list: Checkpoint[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const state = replies[1 + i * 2]![1] as Record<string, string>;
-    const answers = replies[2 + i * 2]![1] as Record<string, string>;
-    if (!state?.st) continue;
-    const { result: _result, ...fields } = state;
-    list.push({ ...items[i]!, answers, state: fields, at });
-  }
-  const updated = await recordCheckpoints(d.db, list);
-  if (updated.size === list.length) return { checkpointed: list.length, started: 0 };
-  // Not updated: no row yet, or a row that is finished or has a newer checkpoint (left alone).
-  const missing = await missingAttempts(d.db, list.filter((c) => !updated.has(c.attemptId)).map((c) => c.attemptId));
-  const first = await Promise.all(
-    list
-      .filter((c) => missing.has(c.attemptId))
-      .map(async (c) => {
-        const paper = await d.redis.get(d.keys.paper(c.candidateId, c.attemptId));
-        return paper ? { ...d.delivery.startedRecord(c.candidateId, c.attemptId, c.state, unpackPaper(paper)), checkpoint: c } : null;
-      }),
-  );
-  const rows = first.filter((r) => r !== null);
-  await recordStarted(d.db, rows);
-  return { checkpointed: updated.size, started: rows.length };
 }
 
 /** Tries whose deadline job was lost (or whose Redis state was): close and record them. */

@@ -27,15 +27,15 @@ export async function recordStarted(db: Db, list: (StartedRecord & { checkpoint:
       list.slice(i, i + CHUNK).map((r) => ({
         attempt_id: r.attemptId, candidate_id: r.candidateId, cycle_id: r.cycleId, exam_id: r.examId, number: r.number, seed: r.seed,
         bank_versions: r.bankVersions, paper: r.paper, started_at: r.startedAt,
-        answers: r.checkpoint.answers, checkpoint: r.checkpoint.state, checkpoint_at: r.checkpoint.at,
+        answers: r.checkpoint.answers, checkpoint: r.checkpoint.state, checkpoint_at: r.checkpoint.at, checkpoint_log: r.checkpoint.to,
       })),
     );
     await db.execute(sql`
-      insert into ${attempts} (attempt_id, candidate_id, cycle_id, exam_id, number, status, seed, bank_versions, paper, started_at, answers, checkpoint, checkpoint_at)
+      insert into ${attempts} (attempt_id, candidate_id, cycle_id, exam_id, number, status, seed, bank_versions, paper, started_at, answers, checkpoint, checkpoint_at, checkpoint_log)
       select v.attempt_id, v.candidate_id, v.cycle_id, v.exam_id, v.number, 'in_progress', v.seed, v.bank_versions, v.paper,
-             to_timestamp(v.started_at / 1000.0), v.answers, v.checkpoint, v.checkpoint_at
+             to_timestamp(v.started_at / 1000.0), v.answers, v.checkpoint, v.checkpoint_at, v.checkpoint_log
         from jsonb_to_recordset(${rows}::jsonb) as v(attempt_id text, candidate_id text, cycle_id text, exam_id text, number int, seed text,
-             bank_versions jsonb, paper jsonb, started_at bigint, answers jsonb, checkpoint jsonb, checkpoint_at bigint)
+             bank_versions jsonb, paper jsonb, started_at bigint, answers jsonb, checkpoint jsonb, checkpoint_at bigint, checkpoint_log int)
       on conflict do nothing`);
   }
 }
@@ -67,37 +67,57 @@ export async function recordFinished(db: Db, r: FinishedRecord): Promise<void> {
 export interface Checkpoint {
   candidateId: string;
   attemptId: string;
+  /** All the try's answers (a first record, or Redis and Postgres disagreed), or only those set since `from`. */
+  whole: boolean;
   answers: Record<string, string>;
-  state: Record<string, string>;
-  /** Redis time of the read, so that an older checkpoint never overwrites a newer one. */
+  /** Questions whose answer was cleared since `from`. */
+  cleared: string[];
+  /** The attempt hash, when it may have changed; null keeps the last one. */
+  state: Record<string, string> | null;
+  /** Log positions: the checkpoint takes a row holding `from` entries to one holding `to`. */
+  from: number;
+  to: number;
+  /** Redis time of the read, so that an older whole checkpoint never overwrites a newer one. */
   at: number;
+}
+
+/** Log positions of the rows Postgres has, by attempt id: a try missing here has no row yet. */
+export async function checkpointPositions(db: Db, attemptIds: string[]): Promise<Map<string, number>> {
+  if (!attemptIds.length) return new Map();
+  const rows = await db
+    .select({ attemptId: attempts.attemptId, log: attempts.checkpointLog })
+    .from(attempts)
+    .where(inArray(attempts.attemptId, attemptIds));
+  return new Map(rows.map((r) => [r.attemptId, r.log]));
 }
 
 /**
  * Writes many checkpoints in one statement: at 20,000 tries in progress a row-by-row update would
- * be thousands of statements a second for the worker and Postgres. Returns the tries it updated.
+ * be thousands of statements a second for the worker and Postgres. A delta applies to a row whose
+ * position lies in [from, to): replaying part of it again gives the same answers, and a row a newer
+ * checkpoint has moved past is left alone. Returns how many rows it updated.
  */
-export async function recordCheckpoints(db: Db, list: Checkpoint[]): Promise<Set<string>> {
-  const updated = new Set<string>();
+export async function recordCheckpoints(db: Db, list: Checkpoint[]): Promise<number> {
+  let updated = 0;
   for (let i = 0; i < list.length; i += CHUNK) {
-    const rows = JSON.stringify(list.slice(i, i + CHUNK).map((c) => ({ attempt_id: c.attemptId, answers: c.answers, checkpoint: c.state, at: c.at })));
+    const rows = JSON.stringify(
+      list.slice(i, i + CHUNK).map((c) => ({
+        attempt_id: c.attemptId, whole: c.whole, answers: c.answers, cleared: c.cleared, checkpoint: c.state, from_log: c.from, to_log: c.to, at: c.at,
+      })),
+    );
     const result = await db.execute(sql`
       update ${attempts} as a
-         set answers = v.answers, checkpoint = v.checkpoint, checkpoint_at = v.at, updated_at = now()
-        from jsonb_to_recordset(${rows}::jsonb) as v(attempt_id text, answers jsonb, checkpoint jsonb, at bigint)
-       where a.attempt_id = v.attempt_id and a.status = 'in_progress' and a.checkpoint_at < v.at
+         set answers = case when v.whole then v.answers else (a.answers || v.answers) - v.cleared end,
+             checkpoint = coalesce(v.checkpoint, a.checkpoint),
+             checkpoint_log = v.to_log, checkpoint_at = greatest(a.checkpoint_at, v.at), updated_at = now()
+        from jsonb_to_recordset(${rows}::jsonb)
+             as v(attempt_id text, whole boolean, answers jsonb, cleared text[], checkpoint jsonb, from_log int, to_log int, at bigint)
+       where a.attempt_id = v.attempt_id and a.status = 'in_progress'
+         and case when v.whole then a.checkpoint_at < v.at else a.checkpoint_log >= v.from_log and a.checkpoint_log < v.to_log end
       returning a.attempt_id`);
-    for (const r of rowsOf<{ attempt_id: string }>(result)) updated.add(r.attempt_id);
+    updated += rowsOf(result).length;
   }
   return updated;
-}
-
-/** Of these tries, the ones Postgres has no row for. */
-export async function missingAttempts(db: Db, attemptIds: string[]): Promise<Set<string>> {
-  if (!attemptIds.length) return new Set();
-  const found = await db.select({ attemptId: attempts.attemptId }).from(attempts).where(inArray(attempts.attemptId, attemptIds));
-  const present = new Set(found.map((r) => r.attemptId));
-  return new Set(attemptIds.filter((id) => !present.has(id)));
 }
 
 /** Tries Postgres still holds as in progress although their time must be up (sweeper input). */

@@ -2,6 +2,7 @@
 --   st  in_progress | closed | settled      n  number of sections      cur  current section index
 --   sid<i> section id   d<i> duration ms   s<i> started at   e<i> deadline   x<i> ended at
 --   h<i> how the section ended: submit | time
+--   lb  position of the log's first entry in the try's whole history (0 unless put back from Postgres)
 -- Times are milliseconds of the Redis server clock (TIME): one clock for every API process.
 
 local function now_ms()

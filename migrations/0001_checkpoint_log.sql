@@ -1,0 +1,1 @@
+ALTER TABLE "attempts" ADD COLUMN "checkpoint_log" integer DEFAULT 0 NOT NULL;
