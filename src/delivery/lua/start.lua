@@ -38,7 +38,7 @@ for i = 1, m do
   redis.call('HSET', KEYS[2], ARGV[p], old and (old .. ',' .. ARGV[p + 1]) or ARGV[p + 1])
   p = p + 2
 end
-for i = p, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[4], unpack(ARGV, p))
 redis.call('SET', KEYS[5], ARGV[9])
 redis.call('RPUSH', KEYS[6], now .. '|start|' .. (used + 1))
 redis.call('HSET', KEYS[2], 'used:' .. exam, used + 1, 'active', aid)
