@@ -40,6 +40,7 @@ const { values: argv } = parseArgs({
     api: { type: 'string', default: 'auto' },
     window: { type: 'string' },
     think: { type: 'string' },
+    questions: { type: 'string' },
     connections: { type: 'string' },
     'ratio-connections': { type: 'string', default: '64' },
     'ratio-seconds': { type: 'string' },
@@ -60,6 +61,8 @@ const opts = {
   windowSec: Number(argv.window ?? (quick ? 15 : 60)),
   // Compressed think time: the real 30-90 s per answer would make a full run last 100 minutes.
   thinkMs: parseRange(argv.think ?? (quick ? '300-700' : '5000-15000')),
+  // Questions answered per section before submitting it: shorter sittings for a search over N.
+  questions: argv.questions ? Number(argv.questions) : null,
   connections: Number(argv.connections ?? 256),
   ratioConnections: Number(argv['ratio-connections']),
   ratioSeconds: Number(argv['ratio-seconds'] ?? (quick ? 3 : 8)),
@@ -499,6 +502,7 @@ async function peakWindow(list: Candidate[], redis: Redis) {
     '--connections', String(opts.connections),
     '--login-concurrency', '16',
     '--acks', acksFile,
+    ...(opts.questions ? ['--questions', String(opts.questions)] : []),
   ];
   const samples: MemSample[] = [];
   let baseline: MemSample | null = null;
@@ -762,7 +766,7 @@ async function main() {
   say(`layout: ${layoutNote}; the driver gives virtual candidate i to API process i mod ${chosen} (round-robin: stands in for a load balancer)`);
 
   // 2. peak window
-  say(`peak window: ${opts.candidates} candidates start within ${opts.windowSec} s, think ${opts.thinkMs[0]}-${opts.thinkMs[1]} ms per answer, ${opts.connections} connections; lobby logins first`);
+  say(`peak window: ${opts.candidates} candidates start within ${opts.windowSec} s, think ${opts.thinkMs[0]}-${opts.thinkMs[1]} ms per answer, ${opts.questions ? `${opts.questions} questions answered per section, ` : ''}${opts.connections} connections; lobby logins first`);
   const peak = await peakWindow(peakList, redis);
   const s = peak.summary;
   say(`peak window done in ${(s.windowMs / 1000).toFixed(1)} s: ${s.finished} finished, ${s.aborted} aborted, ${s.requests} requests, ${s.errors} errors, peak ${s.peakRps} req/s`);
@@ -816,6 +820,7 @@ async function main() {
       quick,
       windowSec: opts.windowSec,
       thinkMs: opts.thinkMs,
+      questionsPerSection: opts.questions,
       connections: opts.connections,
       ratioConnections: opts.ratioConnections,
       ratioSeconds: opts.ratioSeconds,

@@ -44,6 +44,8 @@ export interface DriverOptions {
   revisit: number;
   /** Share of candidates whose "start" is a double click: two POSTs at once, one must win. */
   doubleStart: number;
+  /** Questions answered per section before submitting it (default: all of them). */
+  questionsPerSection?: number;
   timeoutMs: number;
   /** Where the acknowledged answers go (JSON lines), for the audit. */
   acksFile?: string;
@@ -315,7 +317,7 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
         // Keep what answering needs, not the texts: 20,000 candidates hold their section at once.
         const qs = section.questions.map(compact);
         view = { ...view, section: null };
-        for (let j = 0; j < qs.length; j++) {
+        for (let j = 0; j < Math.min(qs.length, o.questionsPerSection ?? Infinity); j++) {
           await think();
           const q = qs[j]!;
           const letters = Math.random() < o.correct ? rightOf(q) : wrongOf(q);
@@ -447,6 +449,7 @@ async function main() {
       correct: { type: 'string', default: '0.8' },
       revisit: { type: 'string', default: '0.05' },
       'double-start': { type: 'string', default: '0.02' },
+      questions: { type: 'string' },
       timeout: { type: 'string', default: '60000' },
       acks: { type: 'string' },
       out: { type: 'string' },
@@ -467,6 +470,7 @@ async function main() {
     correct: Number(values.correct),
     revisit: Number(values.revisit),
     doubleStart: Number(values['double-start']),
+    questionsPerSection: values.questions ? Number(values.questions) : undefined,
     timeoutMs: Number(values.timeout),
     acksFile: values.acks,
     log,
