@@ -40,10 +40,24 @@ const server = http.createServer((req, res) => {
       return send(res, 400, '{}');
     }
     scripts
-      .run('dkSave', [keys.session(cid, auth.tokenHash), keys.attempt(cid, aid), keys.questions(cid, aid), keys.answers(cid, aid), keys.log(cid, aid)], args)
+      .run(
+        'dkSave',
+        [
+          keys.session(cid, auth.tokenHash),
+          keys.attempt(cid, aid),
+          keys.questions(cid, aid),
+          keys.answers(cid, aid),
+          keys.log(cid, aid),
+        ],
+        args,
+      )
       .then((reply) => {
         if (reply[0] !== 'ok') return send(res, 409, JSON.stringify({ code: reply[1] }));
-        send(res, 200, JSON.stringify({ saved: Number(reply[3]), serverTime: new Date(Number(reply[1])).toISOString() }));
+        send(
+          res,
+          200,
+          JSON.stringify({ saved: Number(reply[3]), serverTime: new Date(Number(reply[1])).toISOString() }),
+        );
       })
       .catch(() => send(res, 500, '{}'));
   });

@@ -37,7 +37,9 @@ export async function closedLoop(cfg: GenConfig, mark: (at: 'start' | 'end') => 
   const perTarget = Math.max(1, Math.floor(cfg.connections / cfg.targets.length));
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
-  const pools = cfg.targets.map((t) => new Pool(t, { connections: perTarget, pipelining: 1, keepAliveTimeout: 60_000 }));
+  const pools = cfg.targets.map(
+    (t) => new Pool(t, { connections: perTarget, pipelining: 1, keepAliveTimeout: 60_000 }),
+  );
   const byTarget = cfg.targets.map((_, t) => cfg.requests.filter((r) => r.target === t));
   const hist = createHistogram();
   let counting = false;
@@ -55,12 +57,19 @@ export async function closedLoop(cfg: GenConfig, mark: (at: 'start' | 'end') => 
       const t0 = performance.now();
       let status = 0;
       try {
-        const res = await pools[t]!.request({ method: r.method as 'PUT', path: r.path, headers: r.headers, body: r.body });
+        const res = await pools[t]!.request({
+          method: r.method as 'PUT',
+          path: r.path,
+          headers: r.headers,
+          body: r.body,
+        });
         status = res.statusCode;
         await res.body.dump();
       } catch (e) {
         status = 0;
-        if (counting) errorsByStatus[(e as { code?: string }).code ?? 'network'] = (errorsByStatus[(e as { code?: string }).code ?? 'network'] ?? 0) + 1;
+        if (counting)
+          errorsByStatus[(e as { code?: string }).code ?? 'network'] =
+            (errorsByStatus[(e as { code?: string }).code ?? 'network'] ?? 0) + 1;
       }
       if (!counting) continue;
       requests++;

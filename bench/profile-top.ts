@@ -31,7 +31,11 @@ export function topSelf(profile: Profile, by: 'function' | 'file' | 'package' = 
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const groups = new Map<string, number>();
-  const short = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules\/)/, '$1').replace(/^.*?\/(src\/)/, '$1');
+  const short = (url: string) =>
+    url
+      .replace(/^file:\/\//, '')
+      .replace(/^.*?\/(node_modules\/)/, '$1')
+      .replace(/^.*?\/(src\/)/, '$1');
   const pkg = (url: string) => {
     if (!url) return '(native/V8)';
     if (url.startsWith('node:')) return 'node core';
@@ -44,7 +48,11 @@ export function topSelf(profile: Profile, by: 'function' | 'file' | 'package' = 
     const f = n.callFrame;
     const name = f.functionName || '(anonymous)';
     const key =
-      by === 'package' ? pkg(f.url) : by === 'file' ? short(f.url) || name : `${name}  ${short(f.url)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+      by === 'package'
+        ? pkg(f.url)
+        : by === 'file'
+          ? short(f.url) || name
+          : `${name}  ${short(f.url)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
     groups.set(key, (groups.get(key) ?? 0) + t);
   }
   const rows = [...groups].sort((a, b) => b[1] - a[1]).slice(0, top);
@@ -59,41 +67,57 @@ export function callersOf(profile: Profile, name: string, top = 15) {
   const self = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0));
+  for (let i = 0; i < samples.length; i++)
+    self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0));
   const groups = new Map<string, number>();
   let total = 0;
   for (const n of profile.nodes) {
     if (n.callFrame.functionName !== name || !self.get(n.id)) continue;
     let p = parent.get(n.id);
     while (p && !/node_modules|\/src\//.test(p.callFrame.url)) p = parent.get(p.id);
-    const key = p ? `${p.callFrame.functionName || '(anonymous)'}  ${p.callFrame.url.replace(/^.*?\/(node_modules\/|src\/)/, '$1')}:${p.callFrame.lineNumber + 1}` : '(no package frame)';
+    const key = p
+      ? `${p.callFrame.functionName || '(anonymous)'}  ${p.callFrame.url.replace(/^.*?\/(node_modules\/|src\/)/, '$1')}:${p.callFrame.lineNumber + 1}`
+      : '(no package frame)';
     groups.set(key, (groups.get(key) ?? 0) + self.get(n.id)!);
     total += self.get(n.id)!;
   }
   void byId;
-  return [...groups].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, us]) => ({ key, ms: us / 1000, pct: (us / total) * 100 }));
+  return [...groups]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, us]) => ({ key, ms: us / 1000, pct: (us / total) * 100 }));
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   const { values, positionals } = parseArgs({
-    options: { top: { type: 'string', default: '30' }, by: { type: 'string', default: 'function' }, callers: { type: 'string' } },
+    options: {
+      top: { type: 'string', default: '30' },
+      by: { type: 'string', default: 'function' },
+      callers: { type: 'string' },
+    },
     allowPositionals: true,
   });
   // A folder (one per process, as bench/run.ts --cpu-prof writes them): its largest profile, the main thread's.
   const files = positionals.map((p) => {
     if (!statSync(p).isDirectory()) return p;
-    const all = readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(p, f));
+    const all = readdirSync(p)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(p, f));
     return all.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
   });
   for (const file of files) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
     if (values.callers) {
       process.stdout.write(`${file}: callers of ${values.callers}\n`);
-      for (const row of callersOf(profile, values.callers, Number(values.top))) process.stdout.write(`${row.pct.toFixed(1).padStart(6)}%  ${row.ms.toFixed(0).padStart(8)} ms  ${row.key}\n`);
+      for (const row of callersOf(profile, values.callers, Number(values.top)))
+        process.stdout.write(`${row.pct.toFixed(1).padStart(6)}%  ${row.ms.toFixed(0).padStart(8)} ms  ${row.key}\n`);
       continue;
     }
     const r = topSelf(profile, values.by as 'function', Number(values.top));
-    process.stdout.write(`${file}: ${(r.totalMs / 1000).toFixed(1)} s of busy main-thread time sampled (idle left out)\n`);
-    for (const row of r.rows) process.stdout.write(`${row.pct.toFixed(1).padStart(6)}%  ${row.ms.toFixed(0).padStart(8)} ms  ${row.key}\n`);
+    process.stdout.write(
+      `${file}: ${(r.totalMs / 1000).toFixed(1)} s of busy main-thread time sampled (idle left out)\n`,
+    );
+    for (const row of r.rows)
+      process.stdout.write(`${row.pct.toFixed(1).padStart(6)}%  ${row.ms.toFixed(0).padStart(8)} ms  ${row.key}\n`);
   }
 }

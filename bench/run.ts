@@ -22,7 +22,15 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { DriverSummary, Progress } from '../loadtest/driver.js';
 import { parseRange } from '../loadtest/scenario.js';
-import { candidateList, loginAll, publish, registerApi, registerSql, writeCandidates, type Candidate } from '../loadtest/setup.js';
+import {
+  candidateList,
+  loginAll,
+  publish,
+  registerApi,
+  registerSql,
+  writeCandidates,
+  type Candidate,
+} from '../loadtest/setup.js';
 import type { GenConfig, GenRequest, GenResult } from './generator.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,7 +82,8 @@ const opts = {
   engine: argv.engine as 'src' | 'dist',
   graceMs: Number(argv.grace),
 };
-if (opts.api !== null && !(Number.isInteger(opts.api) && opts.api >= 1 && opts.api <= 8)) throw new Error('--api is auto or 1..8');
+if (opts.api !== null && !(Number.isInteger(opts.api) && opts.api >= 1 && opts.api <= 8))
+  throw new Error('--api is auto or 1..8');
 
 const runId = `${Math.floor(Date.now() / 1000)}_${randomBytes(3).toString('hex')}`;
 const dbName = `dk_bench_${runId}`;
@@ -148,7 +157,11 @@ function startEngine(role: 'api' | 'worker', name: string, port: number): Proc {
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
   const entry = opts.engine === 'dist' ? ['dist/main.js'] : [...TSX, 'src/main.ts'];
-  const child = spawn(process.execPath, [...execArgv, ...entry], { cwd: ROOT, env: engineEnv(role, port), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...execArgv, ...entry], {
+    cwd: ROOT,
+    env: engineEnv(role, port),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return watch(name, child, role === 'api' ? `http://127.0.0.1:${port}` : undefined);
 }
 
@@ -157,7 +170,8 @@ async function waitHealthy(p: Proc, ms = 60_000) {
   let gone = false;
   void p.exited.then(() => (gone = true));
   for (;;) {
-    if (gone) throw new Error(`${p.name} exited during start-up; see ${path.join(tmp, `${p.name}.log`)}:\n${tail(p.name)}`);
+    if (gone)
+      throw new Error(`${p.name} exited during start-up; see ${path.join(tmp, `${p.name}.log`)}:\n${tail(p.name)}`);
     try {
       const r = await fetch(`${p.url}/healthz`);
       if (r.ok) return;
@@ -171,7 +185,10 @@ async function waitHealthy(p: Proc, ms = 60_000) {
 
 function tail(name: string) {
   try {
-    return readFileSync(path.join(tmp, `${name}.log`), 'utf8').split('\n').slice(-20).join('\n');
+    return readFileSync(path.join(tmp, `${name}.log`), 'utf8')
+      .split('\n')
+      .slice(-20)
+      .join('\n');
   } catch {
     return '';
   }
@@ -180,7 +197,10 @@ function tail(name: string) {
 async function stop(p: Proc, ms = 20_000) {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill('SIGTERM');
-  const done = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  const done = await Promise.race([
+    p.exited.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+  ]);
   if (!done) {
     p.child.kill('SIGKILL');
     await p.exited;
@@ -241,7 +261,9 @@ function cpuSnapshot(): Record<string, number> {
 function coresUsed(a: Record<string, number>, b: Record<string, number>, ms: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(b)) if (a[k] !== undefined) out[k] = Math.round(((v - a[k]!) / ms) * 100) / 100;
-  const ours = Object.entries(out).filter(([k]) => k !== 'machine').reduce((s2, [, v]) => s2 + v, 0);
+  const ours = Object.entries(out)
+    .filter(([k]) => k !== 'machine')
+    .reduce((s2, [, v]) => s2 + v, 0);
   if (out.machine !== undefined) out.other = Math.max(0, Math.round((out.machine - ours) * 100) / 100);
   return out;
 }
@@ -316,7 +338,10 @@ async function admin(method: string, p: string, body?: unknown) {
 async function candidateCall(base: string, token: string, method: string, p: string, body?: unknown) {
   const res = await fetch(base + p, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -326,7 +351,11 @@ async function candidateCall(base: string, token: string, method: string, p: str
 /** Runs the generator; `cores` are the cores each process used while it counted (warm-up excluded). */
 function runGenerator(cfg: GenConfig): Promise<GenResult & { cores: Record<string, number> }> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(ROOT, 'bench/generator.ts'), [], { cwd: ROOT, execArgv: TSX, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(path.join(ROOT, 'bench/generator.ts'), [], {
+      cwd: ROOT,
+      execArgv: TSX,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     const p = watch('generator', child);
     let from = { t: 0, s: {} as Record<string, number> };
     let cores: Record<string, number> = {};
@@ -349,8 +378,15 @@ async function referenceServers(kind: 'bare' | 'floor', n: number): Promise<Proc
   const out: Proc[] = [];
   for (let i = 0; i < n; i++) {
     const port = await freePort();
-    const args = kind === 'bare' ? [path.join(ROOT, 'bench/bare-server.mjs')] : [...TSX, path.join(ROOT, 'bench/floor-server.ts')];
-    const env = { ...process.env, PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, ANSWER_GRACE_MS: String(opts.graceMs) };
+    const args =
+      kind === 'bare' ? [path.join(ROOT, 'bench/bare-server.mjs')] : [...TSX, path.join(ROOT, 'bench/floor-server.ts')];
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ANSWER_GRACE_MS: String(opts.graceMs),
+    };
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     out.push(watch(`${kind}-${i + 1}`, child, `http://127.0.0.1:${port}`));
   }
@@ -381,7 +417,11 @@ async function prepareRatioCandidates(list: Candidate[]): Promise<RatioCandidate
   for (const c of logged) {
     const r = await candidateCall(apis[0]!.url!, c.token!, 'POST', '/v1/attempts', {});
     if (r.status !== 201) throw new Error(`ratio start failed: ${r.status} ${JSON.stringify(r.body)}`);
-    out.push({ token: c.token!, attemptId: r.body.id, questions: r.body.section.questions.map((q: { id: string }) => q.id) });
+    out.push({
+      token: c.token!,
+      attemptId: r.body.id,
+      questions: r.body.section.questions.map((q: { id: string }) => q.id),
+    });
   }
   return out;
 }
@@ -417,7 +457,14 @@ interface LayoutTrial {
   answerP99Ms: number;
   baselineP99Ms: number;
   errors: number;
-  rounds: { baseline: GenResult; floor: GenResult; engine: GenResult; baselineCores: Record<string, number>; floorCores: Record<string, number>; engineCores: Record<string, number> }[];
+  rounds: {
+    baseline: GenResult;
+    floor: GenResult;
+    engine: GenResult;
+    baselineCores: Record<string, number>;
+    floorCores: Record<string, number>;
+    engineCores: Record<string, number>;
+  }[];
 }
 
 /**
@@ -456,7 +503,14 @@ async function measureLayout(n: number, cands: RatioCandidate[]): Promise<Layout
     const baseline = await measureReference('bare');
     const floor = await measureReference('floor');
     const engine = await quietly(() => runGenerator({ ...base, targets: apis.map((p) => p.url!) }), 'engine');
-    rounds.push({ baseline, floor, engine, baselineCores: baseline.cores, floorCores: floor.cores, engineCores: engine.cores });
+    rounds.push({
+      baseline,
+      floor,
+      engine,
+      baselineCores: baseline.cores,
+      floorCores: floor.cores,
+      engineCores: engine.cores,
+    });
     say(
       `  ${n} API process${n > 1 ? 'es' : ''}, round ${round + 1}: bare ${baseline.rps} req/s (p99 ${baseline.p99Ms} ms), ` +
         `floor ${floor.rps} req/s (${floor.errors} errors), engine PUT answers ${engine.rps} req/s (p99 ${engine.p99Ms} ms, ${engine.errors} errors)`,
@@ -465,7 +519,8 @@ async function measureLayout(n: number, cands: RatioCandidate[]): Promise<Layout
     say(`    cores, floor: ${fmtCores(floor.cores)}`);
     say(`    cores, engine: ${fmtCores(engine.cores)}`);
   }
-  const best = <K extends 'baseline' | 'floor' | 'engine'>(k: K) => rounds.reduce((a, r) => (r[k].rps > a.rps ? r[k] : a), rounds[0]![k]);
+  const best = <K extends 'baseline' | 'floor' | 'engine'>(k: K) =>
+    rounds.reduce((a, r) => (r[k].rps > a.rps ? r[k] : a), rounds[0]![k]);
   const b = best('baseline');
   const e = best('engine');
   const f = best('floor');
@@ -495,13 +550,20 @@ async function peakWindow(list: Candidate[], redis: Redis) {
   const acksFile = path.join(tmp, 'acks.jsonl');
   writeCandidates(file, list);
   const args = [
-    '--targets', apis.map((p) => p.url).join(','),
-    '--candidates', file,
-    '--window', String(opts.windowSec),
-    '--think', `${opts.thinkMs[0]}-${opts.thinkMs[1]}`,
-    '--connections', String(opts.connections),
-    '--login-concurrency', '16',
-    '--acks', acksFile,
+    '--targets',
+    apis.map((p) => p.url).join(','),
+    '--candidates',
+    file,
+    '--window',
+    String(opts.windowSec),
+    '--think',
+    `${opts.thinkMs[0]}-${opts.thinkMs[1]}`,
+    '--connections',
+    String(opts.connections),
+    '--login-concurrency',
+    '16',
+    '--acks',
+    acksFile,
     ...(opts.questions ? ['--questions', String(opts.questions)] : []),
   ];
   const samples: MemSample[] = [];
@@ -516,10 +578,20 @@ async function peakWindow(list: Candidate[], redis: Redis) {
   const cpu: { lobby?: Record<string, number>; window?: Record<string, number> } = {};
   let cpuAt = { t: Date.now(), snap: {} as Record<string, number> };
   // Every 5 s of the window: request rate, tries active, BullMQ backlog and the cores of each process.
-  const timeline: { t: number; rps: number; active: number; queues: Record<string, number>; cores: Record<string, number> }[] = [];
+  const timeline: {
+    t: number;
+    rps: number;
+    active: number;
+    queues: Record<string, number>;
+    cores: Record<string, number>;
+  }[] = [];
   let tick = { t: 0, snap: {} as Record<string, number>, requests: 0 };
   const summary = await new Promise<DriverSummary>((resolve, reject) => {
-    const child = fork(path.join(ROOT, 'loadtest/driver.ts'), args, { cwd: ROOT, execArgv: TSX, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(path.join(ROOT, 'loadtest/driver.ts'), args, {
+      cwd: ROOT,
+      execArgv: TSX,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     const p = watch('driver', child);
     cpuAt = { t: Date.now(), snap: cpuSnapshot() };
     child.stderr!.on('data', (d: Buffer) => {
@@ -552,12 +624,20 @@ async function peakWindow(list: Candidate[], redis: Redis) {
         const from = tick;
         tick = { t: now, snap, requests: m.requests ?? 0 };
         void queueDepth(redis).then((q) =>
-          timeline.push({ t: Math.round((m.elapsedMs ?? 0) / 1000), rps: Math.round(((m.requests ?? 0) - from.requests) / ((now - from.t) / 1000)), active: m.active ?? 0, queues: q, cores: coresUsed(from.snap, snap, now - from.t) }),
+          timeline.push({
+            t: Math.round((m.elapsedMs ?? 0) / 1000),
+            rps: Math.round(((m.requests ?? 0) - from.requests) / ((now - from.t) / 1000)),
+            active: m.active ?? 0,
+            queues: q,
+            cores: coresUsed(from.snap, snap, now - from.t),
+          }),
         );
       }
       if (m.phase === 'window' && Date.now() - lastLine >= (quick ? 5000 : 10_000)) {
         lastLine = Date.now();
-        say(`  window ${Math.round((m.elapsedMs ?? 0) / 1000)} s: arrived ${m.arrived}, active ${m.active}, finished ${m.finished}, aborted ${m.aborted}, requests ${m.requests}, errors ${m.errors}`);
+        say(
+          `  window ${Math.round((m.elapsedMs ?? 0) / 1000)} s: arrived ${m.arrived}, active ${m.active}, finished ${m.finished}, aborted ${m.aborted}, requests ${m.requests}, errors ${m.errors}`,
+        );
       }
     });
     void p.exited.then((code) => code !== 0 && reject(new Error(`driver exited ${code}:\n${tail('driver')}`)));
@@ -606,7 +686,9 @@ async function capProbe(list: Candidate[]) {
     logged.map(async (c, i) => {
       const base = apis[i % apis.length]!.url!;
       for (let round = 1; round <= 4; round++) {
-        const replies = await Promise.all(Array.from({ length: 4 }, () => candidateCall(base, c.token!, 'POST', '/v1/attempts', {})));
+        const replies = await Promise.all(
+          Array.from({ length: 4 }, () => candidateCall(base, c.token!, 'POST', '/v1/attempts', {})),
+        );
         const won = replies.filter((r) => r.status === 201);
         if (round === 4) {
           overCapAccepted += won.length;
@@ -618,7 +700,12 @@ async function capProbe(list: Candidate[]) {
         if (!won.length) continue;
         let view = won[0]!.body;
         while (view?.status === 'in_progress' && view.section) {
-          const r = await candidateCall(base, c.token!, 'POST', `/v1/attempts/${view.id}/sections/${view.section.id}/submit`);
+          const r = await candidateCall(
+            base,
+            c.token!,
+            'POST',
+            `/v1/attempts/${view.id}/sections/${view.section.id}/submit`,
+          );
           if (r.status !== 200) {
             unexpected++;
             break;
@@ -636,13 +723,17 @@ async function waitForRecords(sql: postgres.Sql, redis: Redis, finished: number,
   const t = Date.now();
   let last = 0;
   for (;;) {
-    const [row] = await sql<{ n: number }[]>`select count(*)::int n from attempts where status = 'finished' and cycle_id = ${CYCLE}`;
+    const [row] = await sql<
+      { n: number }[]
+    >`select count(*)::int n from attempts where status = 'finished' and cycle_id = ${CYCLE}`;
     if (row!.n >= finished) return { recorded: row!.n, lagMs: Date.now() - t, caughtUp: true };
     if (Date.now() - t > ms) return { recorded: row!.n, lagMs: Date.now() - t, caughtUp: false };
     if (Date.now() - last > 15_000) {
       last = Date.now();
       const q = await queueDepth(redis);
-      say(`  waiting for the record: ${row!.n}/${finished} finished tries in Postgres, ${q.recordsWaiting} record jobs waiting`);
+      say(
+        `  waiting for the record: ${row!.n}/${finished} finished tries in Postgres, ${q.recordsWaiting} record jobs waiting`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -661,7 +752,10 @@ interface PaperItem {
 
 async function audit(sql: postgres.Sql, acksFile: string, maxAttempts: number) {
   const acks: Ack[] = existsSync(acksFile)
-    ? readFileSync(acksFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ack)
+    ? readFileSync(acksFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Ack)
     : [];
   let answersChecked = 0;
   let lostAnswers = 0;
@@ -670,7 +764,14 @@ async function audit(sql: postgres.Sql, acksFile: string, maxAttempts: number) {
   const examples: string[] = [];
   for (let i = 0; i < acks.length; i += 1000) {
     const chunk = acks.slice(i, i + 1000);
-    const rows = await sql<{ attempt_id: string; status: string; answers: Record<string, string>; sections: { units: { items: PaperItem[] }[] }[] }[]>`
+    const rows = await sql<
+      {
+        attempt_id: string;
+        status: string;
+        answers: Record<string, string>;
+        sections: { units: { items: PaperItem[] }[] }[];
+      }[]
+    >`
       select attempt_id, status, answers, paper->'sections' as sections from attempts where attempt_id in ${sql(chunk.map((a) => a.attemptId))}`;
     const byId = new Map(rows.map((r) => [r.attempt_id, r]));
     for (const a of chunk) {
@@ -689,10 +790,18 @@ async function audit(sql: postgres.Sql, acksFile: string, maxAttempts: number) {
       for (const [qid, letters] of Object.entries(a.answers)) {
         const it = items.get(qid);
         // Display letters → the bank's keys, as the server maps them (DESIGN §4: re-lettered options).
-        const keys = it ? [...letters].map((l) => (it.type === 'truefalse' ? l : it.order[l.charCodeAt(0) - 65])).sort().join('') : '?';
+        const keys = it
+          ? [...letters]
+              .map((l) => (it.type === 'truefalse' ? l : it.order[l.charCodeAt(0) - 65]))
+              .sort()
+              .join('')
+          : '?';
         if (row.answers?.[qid] !== keys) {
           lostAnswers++;
-          if (examples.length < 5) examples.push(`${a.attemptId} ${qid}: acknowledged ${letters} (= ${keys}), Postgres has ${row.answers?.[qid] ?? 'nothing'}`);
+          if (examples.length < 5)
+            examples.push(
+              `${a.attemptId} ${qid}: acknowledged ${letters} (= ${keys}), Postgres has ${row.answers?.[qid] ?? 'nothing'}`,
+            );
         }
       }
     }
@@ -730,7 +839,9 @@ async function main() {
 
   const firstLayout = opts.api === null ? 1 : opts.api!;
   await startLayout(firstLayout);
-  say(`engine up: ${firstLayout} API process(es) + 1 worker (${opts.engine === 'dist' ? 'node dist/main.js' : 'node --import tsx src/main.ts'})`);
+  say(
+    `engine up: ${firstLayout} API process(es) + 1 worker (${opts.engine === 'dist' ? 'node dist/main.js' : 'node --import tsx src/main.ts'})`,
+  );
 
   const policy = await publish(apis[0]!.url!, ADMIN_TOKEN, CYCLE, opts.thinkMs[1]);
   const maxAttempts = policy.exams[0]!.maxAttempts;
@@ -743,13 +854,17 @@ async function main() {
   const tReg = Date.now();
   if (opts.register === 'api') await registerApi(apis[0]!.url!, ADMIN_TOKEN, CYCLE, all, 1000, (s) => say(`  ${s}`));
   else await registerSql(dbUrl, CYCLE, all);
-  say(`published banks and cycle "${CYCLE}" (sections ${policy.exams[0]!.sections.map((s) => `${s.id} ${s.items} items ${s.durationSec} s`).join(', ')}); registered ${all.length} candidates (${opts.register}) in ${((Date.now() - tReg) / 1000).toFixed(1)} s`);
+  say(
+    `published banks and cycle "${CYCLE}" (sections ${policy.exams[0]!.sections.map((s) => `${s.id} ${s.items} items ${s.durationSec} s`).join(', ')}); registered ${all.length} candidates (${opts.register}) in ${((Date.now() - tReg) / 1000).toFixed(1)} s`,
+  );
 
   // 1. throughput ratio
   let trials: LayoutTrial[] = [];
   let chosen = opts.api === null ? 1 : opts.api!;
   if (opts.ratio) {
-    say(`throughput ratio: closed loop, ${opts.ratioConnections} connections, ${opts.ratioSeconds} s per measurement, generator in its own process`);
+    say(
+      `throughput ratio: closed loop, ${opts.ratioConnections} connections, ${opts.ratioSeconds} s per measurement, generator in its own process`,
+    );
     const cands = await prepareRatioCandidates(ratioList);
     const layouts = opts.api === null ? [1, 2] : [opts.api!];
     for (const n of layouts) trials.push(await measureLayout(n, cands));
@@ -763,24 +878,36 @@ async function main() {
         ? `${chosen} API process${chosen > 1 ? 'es' : ''} + 1 worker: the faster of ${trials.map((t) => `${t.api} API (${t.answerRps} req/s)`).join(' and ')} on this box`
         : `${chosen} API process + 1 worker (--no-ratio: layouts not compared)`
       : `${chosen} API process${chosen > 1 ? 'es' : ''} + 1 worker (--api ${chosen})`;
-  say(`layout: ${layoutNote}; the driver gives virtual candidate i to API process i mod ${chosen} (round-robin: stands in for a load balancer)`);
+  say(
+    `layout: ${layoutNote}; the driver gives virtual candidate i to API process i mod ${chosen} (round-robin: stands in for a load balancer)`,
+  );
 
   // 2. peak window
-  say(`peak window: ${opts.candidates} candidates start within ${opts.windowSec} s, think ${opts.thinkMs[0]}-${opts.thinkMs[1]} ms per answer, ${opts.questions ? `${opts.questions} questions answered per section, ` : ''}${opts.connections} connections; lobby logins first`);
+  say(
+    `peak window: ${opts.candidates} candidates start within ${opts.windowSec} s, think ${opts.thinkMs[0]}-${opts.thinkMs[1]} ms per answer, ${opts.questions ? `${opts.questions} questions answered per section, ` : ''}${opts.connections} connections; lobby logins first`,
+  );
   const peak = await peakWindow(peakList, redis);
   const s = peak.summary;
-  say(`peak window done in ${(s.windowMs / 1000).toFixed(1)} s: ${s.finished} finished, ${s.aborted} aborted, ${s.requests} requests, ${s.errors} errors, peak ${s.peakRps} req/s`);
+  say(
+    `peak window done in ${(s.windowMs / 1000).toFixed(1)} s: ${s.finished} finished, ${s.aborted} aborted, ${s.requests} requests, ${s.errors} errors, peak ${s.peakRps} req/s`,
+  );
 
   // 3. cap probe and audit
   const cap = await capProbe(capList);
-  say(`cap probe: ${cap.candidates} candidates clicking "start" 4× at once for 4 rounds: ${cap.extraTriesAccepted} extra tries, ${cap.overCapAccepted} over the cap, ${cap.unexpected} unexpected replies`);
+  say(
+    `cap probe: ${cap.candidates} candidates clicking "start" 4× at once for 4 rounds: ${cap.extraTriesAccepted} extra tries, ${cap.overCapAccepted} over the cap, ${cap.unexpected} unexpected replies`,
+  );
   const rec = await waitForRecords(sql, redis, s.finished + cap.candidates * maxAttempts, quick ? 60_000 : 600_000);
   const recorded = rec.recorded;
-  say(`record: ${rec.recorded} finished tries in Postgres ${rec.caughtUp ? `${(rec.lagMs / 1000).toFixed(1)} s after the last sitting` : `after waiting ${(rec.lagMs / 1000).toFixed(0)} s (not caught up)`}`);
+  say(
+    `record: ${rec.recorded} finished tries in Postgres ${rec.caughtUp ? `${(rec.lagMs / 1000).toFixed(1)} s after the last sitting` : `after waiting ${(rec.lagMs / 1000).toFixed(0)} s (not caught up)`}`,
+  );
   // Tries that did not finish are checkpointed every CHECKPOINT_MS (5 s by default).
   if (s.aborted) await new Promise((r) => setTimeout(r, 7000));
   const au = await audit(sql, peak.acksFile, maxAttempts);
-  say(`audit: ${au.answersChecked} acknowledged answers in ${au.attemptsChecked} tries checked against Postgres (${au.unfinishedAttempts} of those tries not yet recorded as finished, their answers from checkpoints): ${au.lostAnswers} lost, ${au.capViolations} cap violations`);
+  say(
+    `audit: ${au.answersChecked} acknowledged answers in ${au.attemptsChecked} tries checked against Postgres (${au.unfinishedAttempts} of those tries not yet recorded as finished, their answers from checkpoints): ${au.lostAnswers} lost, ${au.capViolations} cap violations`,
+  );
   for (const e of au.examples) say(`  e.g. ${e}`);
 
   const cpus = os.cpus();
@@ -804,7 +931,17 @@ async function main() {
       choice: opts.api === null ? 'auto: the faster closed-loop answer rate' : `--api ${chosen}`,
       note: layoutNote,
       balancing: `round-robin: the driver gives virtual candidate i to API process i mod ${chosen} (stands in for a load balancer)`,
-      trials: trials.map(({ rounds, ...t }) => ({ ...t, rounds: rounds.map((r) => ({ baselineRps: r.baseline.rps, floorRps: r.floor.rps, answerRps: r.engine.rps, baselineCores: r.baselineCores, floorCores: r.floorCores, engineCores: r.engineCores })) })),
+      trials: trials.map(({ rounds, ...t }) => ({
+        ...t,
+        rounds: rounds.map((r) => ({
+          baselineRps: r.baseline.rps,
+          floorRps: r.floor.rps,
+          answerRps: r.engine.rps,
+          baselineCores: r.baselineCores,
+          floorCores: r.floorCores,
+          engineCores: r.engineCores,
+        })),
+      })),
       engine: opts.engine === 'dist' ? 'node dist/main.js' : 'node --import tsx src/main.ts',
       cpuProfile: opts.cpuProf ? profileDir : null,
     },
@@ -865,7 +1002,10 @@ async function main() {
   await cleanup();
 
   const table = Object.entries(ep)
-    .map(([tag, e]) => `  ${tag.padEnd(7)} ${String(e.count).padStart(9)}  p50 ${fmt(e.p50)}  p95 ${fmt(e.p95)}  p99 ${fmt(e.p99)}  max ${fmt(e.max)}  errors ${e.errors}`)
+    .map(
+      ([tag, e]) =>
+        `  ${tag.padEnd(7)} ${String(e.count).padStart(9)}  p50 ${fmt(e.p50)}  p95 ${fmt(e.p95)}  p99 ${fmt(e.p99)}  max ${fmt(e.max)}  errors ${e.errors}`,
+    )
     .join('\n');
   const mem = peak.redisMemory;
   process.stdout.write(
@@ -873,7 +1013,9 @@ async function main() {
       '',
       `machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, Node ${process.version}, Redis ${v.redis}, Postgres ${v.postgres}`,
       `layout: ${layoutNote}`,
-      trial ? `throughput: engine PUT answers ${trial.answerRps} req/s / bare node:http ${trial.baselineRps} req/s = ratio ${trial.ratio}; floor (node:http + the save script, no framework) ${trial.floorRps} req/s = ${trial.floorRatio}` : 'throughput: not measured (--no-ratio)',
+      trial
+        ? `throughput: engine PUT answers ${trial.answerRps} req/s / bare node:http ${trial.baselineRps} req/s = ratio ${trial.ratio}; floor (node:http + the save script, no framework) ${trial.floorRps} req/s = ${trial.floorRatio}`
+        : 'throughput: not measured (--no-ratio)',
       `peak window (ms, measured by the driver):`,
       table,
       `  logins ${s.loginsPerSec}/s in the lobby; peak ${s.peakRps} req/s, mean ${result.peak.meanRps} req/s; ${s.activePeak} tries active at once`,
@@ -882,7 +1024,9 @@ async function main() {
         : 'redis: no sample',
       `cores used in the lobby: ${fmtCores(peak.cpu.lobby)}`,
       `cores used in the window: ${fmtCores(peak.cpu.window)}`,
-      `rss (max MB): ${Object.entries(peak.rssMaxMb).map(([k, v2]) => `${k} ${v2}`).join(', ')}; driver ${s.driver.rssMaxMb}, its event-loop delay p99 ${s.driver.eventLoopDelayP99Ms} ms`,
+      `rss (max MB): ${Object.entries(peak.rssMaxMb)
+        .map(([k, v2]) => `${k} ${v2}`)
+        .join(', ')}; driver ${s.driver.rssMaxMb}, its event-loop delay p99 ${s.driver.eventLoopDelayP99Ms} ms`,
       s.errors ? `errors: ${JSON.stringify(s.errorsByCode)}` : 'errors: none',
       `wrote ${path.relative(process.cwd(), argv.out!) || argv.out}`,
       `bench${quick ? ' --quick' : ''}: ratio ${result.ratio ?? 'n/a'} (${result.answerRps ?? '-'}/${result.baselineRps ?? '-'} req/s) | ${opts.candidates} candidates, ${s.finished} finished, errors ${result.errors}, lostAnswers ${result.lostAnswers}, capViolations ${result.capViolations} | p99 save ${result.p99SaveMs} ms, p99 start ${result.p99StartMs} ms | ${chosen} api + 1 worker | ${result.durationSec} s`,
@@ -892,7 +1036,13 @@ async function main() {
 }
 
 const fmtCores = (c?: Record<string, number>) =>
-  c ? Object.entries(c).filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') : 'n/a';
+  c
+    ? Object.entries(c)
+        .filter(([, v]) => v >= 0.01)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')
+    : 'n/a';
 const fmt = (v: number) => `${v.toFixed(1)}`.padStart(8);
 
 main().catch(async (e) => {

@@ -102,7 +102,13 @@ export interface DriverSummary {
   /** Requests per second over the window phase, one number a second. */
   rpsTimeline: number[];
   peakRps: number;
-  driver: { cpuUserMs: number; cpuSystemMs: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number; rssMaxMb: number };
+  driver: {
+    cpuUserMs: number;
+    cpuSystemMs: number;
+    eventLoopDelayP99Ms: number;
+    eventLoopDelayMaxMs: number;
+    rssMaxMb: number;
+  };
 }
 
 type Tag = 'login' | 'start' | 'fetch' | 'save' | 'submit' | 'result';
@@ -133,10 +139,19 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
   const log = o.log ?? (() => {});
   const perTarget = Math.max(1, Math.floor(o.connections / o.targets.length));
   const pools = o.targets.map(
-    (t) => new Pool(t, { connections: perTarget, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs }),
+    (t) =>
+      new Pool(t, {
+        connections: perTarget,
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        headersTimeout: o.timeoutMs,
+        bodyTimeout: o.timeoutMs,
+      }),
   );
   const hist = new Map<Tag, RecordableHistogram>(TAGS.map((t) => [t, createHistogram()]));
-  const counts = new Map<Tag, { count: number; errors: number; sum: number }>(TAGS.map((t) => [t, { count: 0, errors: 0, sum: 0 }]));
+  const counts = new Map<Tag, { count: number; errors: number; sum: number }>(
+    TAGS.map((t) => [t, { count: 0, errors: 0, sum: 0 }]),
+  );
   const errorsByCode: Record<string, number> = {};
   let requests = 0;
   let errors = 0;
@@ -167,7 +182,15 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
   };
 
   /** One request; resolves with the parsed body of a 2xx, throws HttpError otherwise. */
-  async function call<T = any>(i: number, tag: Tag, method: string, path: string, token: string | null, body?: unknown, expected?: (status: number, code: string) => boolean): Promise<{ status: number; body: T }> {
+  async function call<T = any>(
+    i: number,
+    tag: Tag,
+    method: string,
+    path: string,
+    token: string | null,
+    body?: unknown,
+    expected?: (status: number, code: string) => boolean,
+  ): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -177,7 +200,12 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
     let status = 0;
     let text = '';
     try {
-      const res = await pools[i % pools.length]!.request({ method: method as 'GET', path, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await pools[i % pools.length]!.request({
+        method: method as 'GET',
+        path,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       status = res.statusCode;
       text = await res.body.text();
     } catch (e) {
@@ -243,7 +271,18 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
   const tLobby = performance.now();
   const tokens: string[] = o.candidates.map((c) => c.token ?? '');
   const lobbyTimer = setInterval(
-    () => o.progress?.({ phase: 'lobby', elapsedMs: performance.now() - tLobby, loggedIn, arrived, active, finished, aborted, requests, errors }),
+    () =>
+      o.progress?.({
+        phase: 'lobby',
+        elapsedMs: performance.now() - tLobby,
+        loggedIn,
+        arrived,
+        active,
+        finished,
+        aborted,
+        requests,
+        errors,
+      }),
     1000,
   );
   {
@@ -256,7 +295,12 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
           const i = todo[k]!;
           const c = o.candidates[i]!;
           try {
-            const r = await withRetry(() => call<{ token: string }>(i, 'login', 'POST', '/v1/auth/login', null, { idNumber: c.idNumber, password: c.password }));
+            const r = await withRetry(() =>
+              call<{ token: string }>(i, 'login', 'POST', '/v1/auth/login', null, {
+                idNumber: c.idNumber,
+                password: c.password,
+              }),
+            );
             tokens[i] = r.body.token;
             loggedIn++;
           } catch {
@@ -286,14 +330,27 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
     let counted = false;
     const answered = new Map<string, string>();
     try {
-      const start = () => call<AttemptView>(i, 'start', 'POST', '/v1/attempts', token, {}, (s, code) => s === 409 && code === 'attempt_in_progress');
+      const start = () =>
+        call<AttemptView>(
+          i,
+          'start',
+          'POST',
+          '/v1/attempts',
+          token,
+          {},
+          (s, code) => s === 409 && code === 'attempt_in_progress',
+        );
       if (Math.random() < o.doubleStart) {
         const both = await Promise.allSettled([start(), start()]);
-        const won = both.filter((r): r is PromiseFulfilledResult<{ status: number; body: AttemptView }> => r.status === 'fulfilled' && r.value.status === 201);
+        const won = both.filter(
+          (r): r is PromiseFulfilledResult<{ status: number; body: AttemptView }> =>
+            r.status === 'fulfilled' && r.value.status === 201,
+        );
         const lost = both.filter((r) => r.status === 'fulfilled' && r.value.status === 409).length;
         duplicateStartsRejected += lost;
         if (won.length > 1) duplicateStartsAccepted++;
-        if (!won.length) throw both.find((r) => r.status === 'rejected')?.reason ?? new HttpError(409, 'attempt_in_progress');
+        if (!won.length)
+          throw both.find((r) => r.status === 'rejected')?.reason ?? new HttpError(409, 'attempt_in_progress');
         view = won[0]!.value.body;
       } else {
         const r = await start();
@@ -330,14 +387,26 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
           }
         }
         await think(0.25);
-        view = (await withRetry(() => call<AttemptView>(i, 'submit', 'POST', `/v1/attempts/${attemptId}/sections/${section.id}/submit`, token))).body;
+        view = (
+          await withRetry(() =>
+            call<AttemptView>(i, 'submit', 'POST', `/v1/attempts/${attemptId}/sections/${section.id}/submit`, token),
+          )
+        ).body;
       }
       active--;
       counted = false;
       // The result: ready at once after the last submit; polled a few times if not.
       for (let k = 0; ; k++) {
         const r = await withRetry(() =>
-          call(i, 'result', 'GET', `/v1/attempts/${attemptId}/result`, token, undefined, (s, code) => s === 409 && code === 'attempt_not_finished' && k < 10),
+          call(
+            i,
+            'result',
+            'GET',
+            `/v1/attempts/${attemptId}/result`,
+            token,
+            undefined,
+            (s, code) => s === 409 && code === 'attempt_not_finished' && k < 10,
+          ),
         );
         if (r.status === 200) break;
         await sleep(500);
@@ -345,7 +414,9 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
       finished++;
 
       async function save(qid: string, letters: string[]) {
-        await withRetry(() => call(i, 'save', 'PUT', `/v1/attempts/${attemptId}/answers`, token, { answers: { [qid]: letters } }));
+        await withRetry(() =>
+          call(i, 'save', 'PUT', `/v1/attempts/${attemptId}/answers`, token, { answers: { [qid]: letters } }),
+        );
         answered.set(qid, letters.join(''));
         answersAcknowledged++;
       }
@@ -353,7 +424,14 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
       aborted++;
       if (counted) active--;
     } finally {
-      if (acks && answered.size) acks.write(JSON.stringify({ attemptId: attemptOf, idNumber: o.candidates[i]!.idNumber, answers: Object.fromEntries(answered) }) + '\n');
+      if (acks && answered.size)
+        acks.write(
+          JSON.stringify({
+            attemptId: attemptOf,
+            idNumber: o.candidates[i]!.idNumber,
+            answers: Object.fromEntries(answered),
+          }) + '\n',
+        );
     }
   }
 
@@ -364,7 +442,17 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
     rpsTimeline.push(secondBucket);
     secondBucket = 0;
     rssMax = Math.max(rssMax, process.memoryUsage.rss());
-    o.progress?.({ phase: 'window', elapsedMs: performance.now() - tWindow, loggedIn, arrived, active, finished, aborted, requests, errors });
+    o.progress?.({
+      phase: 'window',
+      elapsedMs: performance.now() - tWindow,
+      loggedIn,
+      arrived,
+      active,
+      finished,
+      aborted,
+      requests,
+      errors,
+    });
   }, 1000);
   const sittings: Promise<void>[] = [];
   await new Promise<void>((resolve) => {
@@ -394,7 +482,15 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
     const c = counts.get(tag)!;
     if (!c.count) continue;
     const ms = (v: number) => Math.round(v / 10) / 100; // µs → ms, 2 decimals
-    endpoints[tag] = { count: c.count, errors: c.errors, p50: ms(h.percentile(50)), p95: ms(h.percentile(95)), p99: ms(h.percentile(99)), max: ms(h.max), mean: Math.round((c.sum / c.count) * 100) / 100 };
+    endpoints[tag] = {
+      count: c.count,
+      errors: c.errors,
+      p50: ms(h.percentile(50)),
+      p95: ms(h.percentile(95)),
+      p99: ms(h.percentile(99)),
+      max: ms(h.max),
+      mean: Math.round((c.sum / c.count) * 100) / 100,
+    };
   }
   return {
     targets: o.targets,
@@ -432,7 +528,12 @@ export async function runDriver(o: DriverOptions): Promise<DriverSummary> {
 /** A candidates file: JSON lines, or one JSON array, of { idNumber, password, token? }. */
 export function readCandidates(file: string): DriverCandidate[] {
   const text = readFileSync(file, 'utf8').trim();
-  const list = text.startsWith('[') ? (JSON.parse(text) as DriverCandidate[]) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DriverCandidate);
+  const list = text.startsWith('[')
+    ? (JSON.parse(text) as DriverCandidate[])
+    : text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as DriverCandidate);
   return list;
 }
 
@@ -477,7 +578,9 @@ async function main() {
     progress: (p) => {
       if (ipc) process.send!({ type: 'progress', ...p });
       else if (!values.quiet && p.phase === 'window' && Math.round(p.elapsedMs / 1000) % 5 === 0)
-        log(`${Math.round(p.elapsedMs / 1000)}s arrived ${p.arrived} active ${p.active} finished ${p.finished} aborted ${p.aborted} requests ${p.requests} errors ${p.errors}`);
+        log(
+          `${Math.round(p.elapsedMs / 1000)}s arrived ${p.arrived} active ${p.active} finished ${p.finished} aborted ${p.aborted} requests ${p.requests} errors ${p.errors}`,
+        );
     },
   });
   if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2) + '\n');

@@ -39,7 +39,12 @@ export function makeBank(bankId: string, singles: number, cases = 0, matchings =
       type: 'matching',
       stem: '共用备选答案',
       options: KEYS.map((key) => ({ key, text: key === 'B' ? `${RIGHT}选项 ${m}-B` : `选项 ${m}-${key}` })),
-      questions: Array.from({ length: size }, (_, j) => ({ id: `${bankId}-m${m}-${j + 1}`, stem: `配伍 ${j + 1}`, answer: ['B'], points: 1 })),
+      questions: Array.from({ length: size }, (_, j) => ({
+        id: `${bankId}-m${m}-${j + 1}`,
+        stem: `配伍 ${j + 1}`,
+        answer: ['B'],
+        points: 1,
+      })),
     });
   return { bankId, title: `压测题库 ${bankId}`, questions };
 }
@@ -66,7 +71,15 @@ export function benchPolicy(thinkMaxMs: number, slackSec = 120) {
         procedures: ['general'],
         sections: [
           { id: 'law', title: '法律法规', bank: LAW_BANK, durationSec: dur(20), items: 20, points: 20, passMark: 12 },
-          { id: 'specialty', title: '专业知识', bank: '@specialty', durationSec: dur(80), items: 80, points: 80, passMark: 48 },
+          {
+            id: 'specialty',
+            title: '专业知识',
+            bank: '@specialty',
+            durationSec: dur(80),
+            items: 80,
+            points: 80,
+            passMark: 48,
+          },
         ],
       },
     ],
@@ -90,7 +103,15 @@ export function idNumberFor(i: number, salt = 0): string {
 }
 
 export function registrationRow(idNumber: string, password = BENCH_PASSWORD) {
-  return { idNumber, name: '压测医生', category: '临床', scopes: ['内科专业'], level: 'physician', specialty: SPECIALTY, password };
+  return {
+    idNumber,
+    name: '压测医生',
+    category: '临床',
+    scopes: ['内科专业'],
+    level: 'physician',
+    specialty: SPECIALTY,
+    password,
+  };
 }
 
 /**

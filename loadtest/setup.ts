@@ -50,12 +50,22 @@ export function candidateList(count: number, first = 0, password = BENCH_PASSWOR
   return Array.from({ length: count }, (_, i) => ({ idNumber: idNumberFor(first + i), password }));
 }
 
-export async function registerApi(base: string, adminToken: string, cycleId: string, list: Candidate[], batch = 1000, log = (_: string) => {}) {
+export async function registerApi(
+  base: string,
+  adminToken: string,
+  cycleId: string,
+  list: Candidate[],
+  batch = 1000,
+  log = (_: string) => {},
+) {
   for (let i = 0; i < list.length; i += batch) {
     const rows = list.slice(i, i + batch).map((c) => registrationRow(c.idNumber, c.password));
     const r = await call(base, adminToken, 'POST', `/v1/admin/cycles/${cycleId}/candidates`, { candidates: rows });
-    const bad = (r.results as { status: string; code?: string; detail?: string }[]).filter((x) => x.status === 'rejected');
-    if (bad.length) throw new Error(`registration rejected ${bad.length} rows, e.g. ${bad[0]!.code}: ${bad[0]!.detail}`);
+    const bad = (r.results as { status: string; code?: string; detail?: string }[]).filter(
+      (x) => x.status === 'rejected',
+    );
+    if (bad.length)
+      throw new Error(`registration rejected ${bad.length} rows, e.g. ${bad[0]!.code}: ${bad[0]!.detail}`);
     log(`registered ${Math.min(i + batch, list.length)}/${list.length}`);
   }
 }
@@ -116,7 +126,8 @@ export async function loginAll(base: string, list: Candidate[], concurrency = 16
           body: JSON.stringify({ idNumber: c.idNumber, password: c.password }),
         });
         const body = (await res.json()) as { token?: string };
-        if (res.status !== 200 || !body.token) throw new Error(`login of ${c.idNumber} failed: ${res.status} ${JSON.stringify(body)}`);
+        if (res.status !== 200 || !body.token)
+          throw new Error(`login of ${c.idNumber} failed: ${res.status} ${JSON.stringify(body)}`);
         out[i] = { ...c, token: body.token };
       }
     }),
@@ -152,7 +163,9 @@ async function main() {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   if (!values['skip-publish']) {
     const policy = await publish(base, token, values.cycle!, thinkMax);
-    log(`published banks and cycle ${values.cycle} (sections ${policy.exams[0]!.sections.map((s) => `${s.id} ${s.durationSec}s`).join(', ')})`);
+    log(
+      `published banks and cycle ${values.cycle} (sections ${policy.exams[0]!.sections.map((s) => `${s.id} ${s.durationSec}s`).join(', ')})`,
+    );
   }
   let list = candidateList(n, Number(values.first));
   const t0 = Date.now();

@@ -1,9 +1,7 @@
 // Environment, parsed once (DESIGN §3). Internal knobs beyond the contract have safe defaults.
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -13,7 +11,10 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prepended to every Redis key and queue (tests give each run its own). */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default(''),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]*$/)
+    .default(''),
   ADMIN_TOKEN: z.string().min(16).optional(),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   ANSWER_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(3000),
@@ -21,7 +22,11 @@ const envSchema = z.object({
   CHECKPOINT_MS: z.coerce.number().int().min(100).default(5000),
   /** Backstop sweep for deadlines whose job was lost. */
   SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
-  SESSION_TTL_SEC: z.coerce.number().int().min(60).default(12 * 3600),
+  SESSION_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(12 * 3600),
   /** Seed the demo cycle and candidate at start-up. */
   DEMO: bool.default(true),
   /** Load question-banks/*.json at start-up (new content only: publishing is idempotent). */

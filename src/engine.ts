@@ -74,7 +74,9 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
     job?.catch((e: Error) => log('reload failed', { message, error: e.message }, 'warn'));
   });
   const reload = setInterval(() => {
-    Promise.all([banks.refresh(), cycles.refresh()]).catch((e: Error) => log('periodic reload failed', { error: e.message }, 'warn'));
+    Promise.all([banks.refresh(), cycles.refresh()]).catch((e: Error) =>
+      log('periodic reload failed', { error: e.message }, 'warn'),
+    );
   }, RELOAD_MS);
   reload.unref();
 
@@ -93,13 +95,17 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
 
   // Answers saved here are checkpointed to Postgres every few seconds, by a worker.
   const checkpoints = setInterval(() => {
-    jobs.checkpoint(delivery.takeDirty()).catch((e: Error) => log('checkpoint enqueue failed', { error: e.message }, 'warn'));
+    jobs
+      .checkpoint(delivery.takeDirty())
+      .catch((e: Error) => log('checkpoint enqueue failed', { error: e.message }, 'warn'));
   }, config.CHECKPOINT_MS);
   checkpoints.unref();
 
   const app = new OpenAPIHono<AppEnv>();
   app.onError(onError(log));
-  app.notFound((c) => problem(c, new AppError('not_found', `没有这个地址 (no route for ${c.req.method} ${c.req.path})`)));
+  app.notFound((c) =>
+    problem(c, new AppError('not_found', `没有这个地址 (no route for ${c.req.method} ${c.req.path})`)),
+  );
   app.use('/v1/*', bodyLimits());
   app.use('/v1/admin/*', adminAuth(adminToken));
   app.use('/v1/me', candidateAuth());
@@ -125,9 +131,29 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
 
   let workers: { close(): Promise<void> } | null = null;
   return {
-    app, config, adminToken, database, redis, keys, catalogue, banks, cycles, candidates, delivery, jobs,
+    app,
+    config,
+    adminToken,
+    database,
+    redis,
+    keys,
+    catalogue,
+    banks,
+    cycles,
+    candidates,
+    delivery,
+    jobs,
     async startWorkers() {
-      workers = startWorkers({ connection: bullConnection, keys, db, redis, delivery, graceMs: config.ANSWER_GRACE_MS, concurrency: config.WORKER_CONCURRENCY, log });
+      workers = startWorkers({
+        connection: bullConnection,
+        keys,
+        db,
+        redis,
+        delivery,
+        graceMs: config.ANSWER_GRACE_MS,
+        concurrency: config.WORKER_CONCURRENCY,
+        log,
+      });
       await jobs.scheduleSweep(config.SWEEP_MS);
     },
     async close() {

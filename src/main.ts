@@ -36,12 +36,19 @@ async function main() {
   }
   const address = server?.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  log('engine started', { role: config.ROLE, port: serves ? port : null, database: engine.database.kind, pid: process.pid });
+  log('engine started', {
+    role: config.ROLE,
+    port: serves ? port : null,
+    database: engine.database.kind,
+    pid: process.pid,
+  });
   if (serves) {
     const lines = [
       '',
       `定考 exam engine listening on http://127.0.0.1:${port}  (role ${config.ROLE}, database ${engine.database.kind})`,
-      config.ADMIN_TOKEN ? 'Admin token: from ADMIN_TOKEN' : `Admin token (generated, shown once): ${engine.adminToken}`,
+      config.ADMIN_TOKEN
+        ? 'Admin token: from ADMIN_TOKEN'
+        : `Admin token (generated, shown once): ${engine.adminToken}`,
     ];
     if (demo)
       lines.push(
@@ -65,7 +72,10 @@ async function main() {
       // Stop accepting, let requests in flight finish, then drop idle keep-alive connections.
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
       server.closeIdleConnections();
-      const drained = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), SHUTDOWN_GRACE_MS))]);
+      const drained = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), SHUTDOWN_GRACE_MS)),
+      ]);
       if (!drained) server.closeAllConnections();
     }
     await engine.close();

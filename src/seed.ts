@@ -13,11 +13,19 @@ export const BANKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** Publishes every question-banks/*.json (not the catalogue); unchanged content is a no-op. */
 export async function loadShippedBanks(banks: BankStore, fit: FitCheck, log: Log, dir = BANKS_DIR) {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'catalogue.json').sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'catalogue.json')
+    .sort();
   for (const file of files) {
     try {
       const r = await banks.publish(JSON.parse(readFileSync(path.join(dir, file), 'utf8')), { fitCheck: fit });
-      if (r.created) log('bank published', { bankId: r.bankId, version: r.version, questions: r.questions, warnings: r.warnings.length });
+      if (r.created)
+        log('bank published', {
+          bankId: r.bankId,
+          version: r.version,
+          questions: r.questions,
+          warnings: r.warnings.length,
+        });
     } catch (e) {
       const detail = e instanceof AppError ? `${e.code}: ${e.detail}` : (e as Error).message;
       log('shipped bank not loaded', { file, error: detail }, 'warn');

@@ -37,8 +37,18 @@ async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, ms
 beforeAll(async () => {
   t = await startTestEngine({ ANSWER_GRACE_MS: '500' });
   expect((await t.admin('PUT', '/v1/admin/banks/law', makeBank('law', 70))).status).toBe(201);
-  expect((await t.admin('PUT', '/v1/admin/banks/internal-medicine', makeBank('internal-medicine', 200, { cases: 10, matchings: 10 }))).status).toBe(201);
-  expect((await t.admin('PUT', '/v1/admin/cycles/bj', { title: '北京 测试', ...openWindow(), policy: 'beijing' })).status).toBe(200);
+  expect(
+    (
+      await t.admin(
+        'PUT',
+        '/v1/admin/banks/internal-medicine',
+        makeBank('internal-medicine', 200, { cases: 10, matchings: 10 }),
+      )
+    ).status,
+  ).toBe(201);
+  expect(
+    (await t.admin('PUT', '/v1/admin/cycles/bj', { title: '北京 测试', ...openWindow(), policy: 'beijing' })).status,
+  ).toBe(200);
 });
 afterAll(async () => {
   // Whatever any test showed a candidate, no answer key was in it.
@@ -81,7 +91,11 @@ describe('a full Beijing sitting', () => {
       { id: 'specialty', title: '专业知识', score: 48, maxScore: 80, passMark: 48, passed: true },
     ]);
     const me = await as(token, 'GET', '/v1/me');
-    expect(me.body).toMatchObject({ outcome: 'passed', attempts: { used: 1, max: 3, remaining: 2 }, activeAttemptId: null });
+    expect(me.body).toMatchObject({
+      outcome: 'passed',
+      attempts: { used: 1, max: 3, remaining: 2 },
+      activeAttemptId: null,
+    });
     expect(me.body.candidate.idNumber).toMatch(/^\d{3}\*+\d{3}[\dX]$/);
     expect((await as(token, 'POST', '/v1/attempts', {})).body.code).toBe('already_passed');
 
@@ -257,7 +271,17 @@ describe('the backstops', () => {
     await t.admin('PUT', '/v1/admin/cycles/sweep', {
       title: 'sweep',
       ...openWindow(),
-      policy: { id: 'one', title: 'one', exams: [{ id: 'business', maxAttempts: 3, sections: [{ id: 'law', title: '法律法规', bank: 'law', durationSec: 1, items: 3, points: 3, passMark: 2 }] }] },
+      policy: {
+        id: 'one',
+        title: 'one',
+        exams: [
+          {
+            id: 'business',
+            maxAttempts: 3,
+            sections: [{ id: 'law', title: '法律法规', bank: 'law', durationSec: 1, items: 3, points: 3, passMark: 2 }],
+          },
+        ],
+      },
     });
     const { token } = await newCandidate('sweep');
     const a = (await as(token, 'POST', '/v1/attempts', {})).body;
@@ -276,7 +300,23 @@ describe('the backstops', () => {
   });
 
   it('a try keeps the bank version it was drawn from', async () => {
-    await t.admin('PUT', '/v1/admin/cycles/ver', { title: 'ver', ...openWindow(), policy: { id: 'v', title: 'v', exams: [{ id: 'business', maxAttempts: 3, sections: [{ id: 'law', title: '法律法规', bank: 'law', durationSec: 600, items: 3, points: 3, passMark: 2 }] }] } });
+    await t.admin('PUT', '/v1/admin/cycles/ver', {
+      title: 'ver',
+      ...openWindow(),
+      policy: {
+        id: 'v',
+        title: 'v',
+        exams: [
+          {
+            id: 'business',
+            maxAttempts: 3,
+            sections: [
+              { id: 'law', title: '法律法规', bank: 'law', durationSec: 600, items: 3, points: 3, passMark: 2 },
+            ],
+          },
+        ],
+      },
+    });
     const first = await newCandidate('ver');
     const a = (await as(first.token, 'POST', '/v1/attempts', {})).body;
     const v1 = (await t.admin('GET', '/v1/admin/banks/law')).body.versions[0].version;
@@ -325,17 +365,24 @@ describe('Redis is not the record', () => {
     const a = (await as(token, 'POST', '/v1/attempts', {})).body;
     const sql = postgres(t.dbUrl, { max: 1, onnotice: () => {} });
     try {
-      const row = await waitFor(async () => (await sql`select status, candidate_id, paper, answers from attempts where attempt_id = ${a.id}`)[0]);
+      const row = await waitFor(
+        async () =>
+          (await sql`select status, candidate_id, paper, answers from attempts where attempt_id = ${a.id}`)[0],
+      );
       expect(row).toMatchObject({ status: 'in_progress', candidate_id: candidateId, answers: {} });
       const drawn = (row.paper as { sections: { id: string; units: { items: { id: string }[] }[] }[] }).sections;
       expect(drawn.map((s) => s.id)).toEqual(['law', 'specialty']);
-      expect(drawn[0]!.units.flatMap((u) => u.items.map((i) => i.id))).toEqual(a.section.questions.map((q: { id: string }) => q.id));
+      expect(drawn[0]!.units.flatMap((u) => u.items.map((i) => i.id))).toEqual(
+        a.section.questions.map((q: { id: string }) => q.id),
+      );
 
       // As if the process that started it died before its first checkpoint: the next one writes it.
       await sql`delete from attempts where attempt_id = ${a.id}`;
       const q = a.section.questions[0];
       await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q.id]: wrongLetters(q) } });
-      const again = await waitFor(async () => (await sql`select status, answers, paper from attempts where attempt_id = ${a.id}`)[0]);
+      const again = await waitFor(
+        async () => (await sql`select status, answers, paper from attempts where attempt_id = ${a.id}`)[0],
+      );
       expect(again.status).toBe('in_progress');
       expect(Object.keys(again.answers)).toEqual([q.id]);
       expect(again.paper).toEqual(row.paper);
@@ -356,10 +403,16 @@ describe('Redis is not the record', () => {
       waitFor(async () => {
         const live = await redis.hgetall(keys.answers(candidateId, a.id));
         const [row] = await sql`select answers, checkpoint_log from attempts where attempt_id = ${a.id}`;
-        return row && row.checkpoint_log > after && JSON.stringify(Object.entries(row.answers).sort()) === JSON.stringify(Object.entries(live).sort()) ? row : null;
+        return row &&
+          row.checkpoint_log > after &&
+          JSON.stringify(Object.entries(row.answers).sort()) === JSON.stringify(Object.entries(live).sort())
+          ? row
+          : null;
       });
     try {
-      await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q1.id]: rightLetters(q1), [q2.id]: wrongLetters(q2) } });
+      await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, {
+        answers: { [q1.id]: rightLetters(q1), [q2.id]: wrongLetters(q2) },
+      });
       const first = await inStep();
       expect(Object.keys(first.answers).sort()).toEqual([q1.id, q2.id].sort());
 
@@ -369,7 +422,8 @@ describe('Redis is not the record', () => {
       expect(Object.keys(second.answers).sort()).toEqual([q1.id, q3.id].sort());
 
       // Redis loses the try; the next request puts it back from the checkpoint, and checkpoints go on.
-      for (const key of [keys.attempt, keys.answers, keys.questions, keys.paper, keys.log]) await redis.del(key(candidateId, a.id));
+      for (const key of [keys.attempt, keys.answers, keys.questions, keys.paper, keys.log])
+        await redis.del(key(candidateId, a.id));
       const back = (await as(token, 'GET', `/v1/attempts/${a.id}`)).body;
       expect(back.answers).toEqual({ [q1.id]: wrongLetters(q1), [q3.id]: rightLetters(q3) });
       await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q4.id]: rightLetters(q4), [q3.id]: [] } });
@@ -418,7 +472,8 @@ describe('Redis is not the record', () => {
     const sql = postgres(t.dbUrl, { max: 1, onnotice: () => {} });
     try {
       await waitFor(async () => {
-        const rows = await sql`select status, answers from attempts where candidate_id in (${passer.candidateId}, ${failer.candidateId}, ${runner.candidateId})`;
+        const rows =
+          await sql`select status, answers from attempts where candidate_id in (${passer.candidateId}, ${failer.candidateId}, ${runner.candidateId})`;
         const finished = rows.filter((r) => r.status === 'finished').length;
         const checkpointed = rows.some((r) => r.status === 'in_progress' && Object.keys(r.answers).length === 1);
         return finished === 4 && checkpointed;
@@ -451,7 +506,10 @@ describe('Redis is not the record', () => {
     expect(byId.get(passer.idNumber)).toMatchObject({ outcome: 'passed', triesUsed: 1, bestScore: 100 });
     expect(byId.get(failer.idNumber)).toMatchObject({ outcome: 'failed', triesUsed: 3 });
     expect(byId.get(runner.idNumber)).toMatchObject({ outcome: 'in_progress', triesUsed: 1 });
-    const csv = await t.call('GET', '/v1/admin/cycles/bj/results', { token: 'test-admin-token-0123456789', headers: { accept: 'text/csv' } });
+    const csv = await t.call('GET', '/v1/admin/cycles/bj/results', {
+      token: 'test-admin-token-0123456789',
+      headers: { accept: 'text/csv' },
+    });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.text).toContain(passer.idNumber);
     expect(csv.text.split('\n')[0]).toContain('outcome');

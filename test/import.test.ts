@@ -9,7 +9,11 @@ import { ADMIN_TOKEN, startTestEngine, type TestEngine } from './support/engine.
 const CONFORMANCE = path.resolve(process.cwd(), '../shared/conformance');
 const file = (p: string) => readFileSync(path.join(CONFORMANCE, p));
 // Two questions saved by Excel as CSV on a Chinese Windows (GBK): 单选 "医师定期考核每几年一个周期？" (C) and 判断 (错).
-const GBK_CSV = Uint8Array.from('b1e0bac52ccce2d0cd2ccce2b8c92cd1a1cfee412cd1a1cfee422cd1a1cfee432cd1a1cfee442cb4f0b0b80d0a312cb5a5d1a12cd2bdcaa6b6a8c6dabfbcbacbc3bfbcb8c4ead2bbb8f6d6dcc6daa3bf2cd2bbc4ea2cc1bdc4ea2cc8fdc4ea2ccee5c4ea2c430d0a322cc5d0b6cf2cd6b4d2b5d2bdcaa6bfc9d2d4d4dad7a2b2e1b5c4d6b4d2b5b7b6cea7cde2d6b4d2b5a1a32c2c2c2c2cb4ed0d0a'.match(/../g)!.map((h) => parseInt(h, 16)));
+const GBK_CSV = Uint8Array.from(
+  'b1e0bac52ccce2d0cd2ccce2b8c92cd1a1cfee412cd1a1cfee422cd1a1cfee432cd1a1cfee442cb4f0b0b80d0a312cb5a5d1a12cd2bdcaa6b6a8c6dabfbcbacbc3bfbcb8c4ead2bbb8f6d6dcc6daa3bf2cd2bbc4ea2cc1bdc4ea2cc8fdc4ea2ccee5c4ea2c430d0a322cc5d0b6cf2cd6b4d2b5d2bdcaa6bfc9d2d4d4dad7a2b2e1b5c4d6b4d2b5b7b6cea7cde2d6b4d2b5a1a32c2c2c2c2cb4ed0d0a'
+    .match(/../g)!
+    .map((h) => parseInt(h, 16)),
+);
 
 let t: TestEngine;
 beforeAll(async () => {
@@ -17,8 +21,18 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const upload = (bankId: string, format: string, body: Uint8Array, query = '', contentType = 'application/octet-stream') =>
-  t.call('POST', `/v1/admin/banks/${bankId}/import?format=${format}${query}`, { token: ADMIN_TOKEN, raw: body, headers: { 'content-type': contentType } });
+const upload = (
+  bankId: string,
+  format: string,
+  body: Uint8Array,
+  query = '',
+  contentType = 'application/octet-stream',
+) =>
+  t.call('POST', `/v1/admin/banks/${bankId}/import?format=${format}${query}`, {
+    token: ADMIN_TOKEN,
+    raw: body,
+    headers: { 'content-type': contentType },
+  });
 
 describe('imports through HTTP', () => {
   it.each([
@@ -44,7 +58,11 @@ describe('imports through HTTP', () => {
   it('a GBK CSV saved by Excel, as multipart with a file field', async () => {
     const form = new FormData();
     form.append('file', new Blob([GBK_CSV]), 'bank.csv');
-    const res = await fetch(`${t.url}/v1/admin/banks/gbk/import?format=csv`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: form });
+    const res = await fetch(`${t.url}/v1/admin/banks/gbk/import?format=csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: form,
+    });
     const body = (await res.json()) as any;
     expect(res.status).toBe(201);
     expect(body.report).toMatchObject({ imported: 2, skipped: [], errors: [] });
@@ -73,7 +91,9 @@ describe('imports through HTTP', () => {
     expect(r.status).toBe(200);
     expect(r.body.dryRun).toBe(true);
     expect(r.body.report.imported).toBe(1);
-    expect(r.body.questions[0].options.find((o: any) => r.body.questions[0].answer.includes(o.key)).text).toBe('Nunca.');
+    expect(r.body.questions[0].options.find((o: any) => r.body.questions[0].answer.includes(o.key)).text).toBe(
+      'Nunca.',
+    );
     expect((await t.admin('GET', '/v1/admin/banks/dry')).status).toBe(404);
   });
 
@@ -96,7 +116,11 @@ describe('imports through HTTP', () => {
     expect((await upload('x', 'csv', new Uint8Array())).body.code).toBe('validation_failed');
     const form = new FormData();
     form.append('other', 'x');
-    const res = await fetch(`${t.url}/v1/admin/banks/x/import?format=csv`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: form });
+    const res = await fetch(`${t.url}/v1/admin/banks/x/import?format=csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: form,
+    });
     expect(res.status).toBe(400);
     // Imports may be up to 50 MiB: a 2 MiB sheet is read, not refused for its size.
     const rows = ['编号,题型,题干,选项A,选项B,答案'];
@@ -110,7 +134,9 @@ describe('imports through HTTP', () => {
   });
 
   it('serves the empty spreadsheet template, which imports to nothing', async () => {
-    const res = await fetch(`${t.url}/v1/admin/banks/template.xlsx`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`${t.url}/v1/admin/banks/template.xlsx`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('spreadsheetml');
     const bytes = new Uint8Array(await res.arrayBuffer());

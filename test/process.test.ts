@@ -66,12 +66,20 @@ describe('processes', () => {
   });
 
   it('starts three processes at once on a new database (migrations under a lock), serves, and stops cleanly on SIGTERM', async () => {
-    const env = { DATABASE_URL: dbUrl, REDIS_URL, REDIS_PREFIX: prefix, ADMIN_TOKEN: 'process-test-admin-token', PORT: '0' };
+    const env = {
+      DATABASE_URL: dbUrl,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ADMIN_TOKEN: 'process-test-admin-token',
+      PORT: '0',
+    };
     const procs = [run({ ...env, ROLE: 'api' }), run({ ...env, ROLE: 'api' }), run({ ...env, ROLE: 'worker' })];
     await Promise.all(procs.map((p) => until(p, '"msg":"engine started"')));
     for (const p of procs.slice(0, 2)) {
       const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(p.out())![1];
-      const r = await fetch(`http://127.0.0.1:${port}/v1/admin/banks`, { headers: { authorization: 'Bearer process-test-admin-token' } });
+      const r = await fetch(`http://127.0.0.1:${port}/v1/admin/banks`, {
+        headers: { authorization: 'Bearer process-test-admin-token' },
+      });
       expect(r.status).toBe(200);
       // The shipped banks were published once, whichever process got there first.
       expect(((await r.json()) as { bankId: string }[]).map((b) => b.bankId)).toEqual(

@@ -53,17 +53,26 @@ describe('shipped banks', () => {
     sitRepeatedly(law, 20, 3, 'law');
   });
 
-  it.each(['internal-medicine', 'general-practice'])('%s: three full 80-item papers without seeing an item twice', (id) => {
-    for (const seed of ['a', 'b', 'c', 'd', 'e']) sitRepeatedly(load(id), 80, 3, seed);
-  });
+  it.each(['internal-medicine', 'general-practice'])(
+    '%s: three full 80-item papers without seeing an item twice',
+    (id) => {
+      for (const seed of ['a', 'b', 'c', 'd', 'e']) sitRepeatedly(load(id), 80, 3, seed);
+    },
+  );
 
-  it.each(['surgery', 'pediatrics', 'obstetrics-gynecology', 'stomatology'])('%s: one full 80-item paper, with case and matching groups', (id) => {
-    const bank = load(id);
-    const items = bank.questions.reduce((s, q) => s + (q.type === 'case' || q.type === 'matching' ? q.questions.length : 1), 0);
-    expect(items).toBeGreaterThanOrEqual(100);
-    expect(bank.questions.some((q) => q.type === 'case')).toBe(true);
-    expect(bank.questions.some((q) => q.type === 'matching')).toBe(true);
-    expect(bank.questions.some((q) => q.type === 'multiple')).toBe(true);
-    sitRepeatedly(bank, 80, 1, id);
-  });
+  it.each(['surgery', 'pediatrics', 'obstetrics-gynecology', 'stomatology'])(
+    '%s: one full 80-item paper, with case and matching groups',
+    (id) => {
+      const bank = load(id);
+      const items = bank.questions.reduce(
+        (s, q) => s + (q.type === 'case' || q.type === 'matching' ? q.questions.length : 1),
+        0,
+      );
+      expect(items).toBeGreaterThanOrEqual(100);
+      expect(bank.questions.some((q) => q.type === 'case')).toBe(true);
+      expect(bank.questions.some((q) => q.type === 'matching')).toBe(true);
+      expect(bank.questions.some((q) => q.type === 'multiple')).toBe(true);
+      sitRepeatedly(bank, 80, 1, id);
+    },
+  );
 });

@@ -20,7 +20,13 @@ export function fitCheck(cycles: CycleService, catalogue: Catalogue): FitCheck {
             throw new AppError(
               'bank_too_small',
               `题库 ${bank.bankId} 无法组成周期 ${cycle.cycleId} 的「${s.title}」：需要 ${s.items} 题（${s.points} 分），题库共 ${bank.itemCount} 题`,
-              { cycleId: cycle.cycleId, section: s.id, needed: s.items, available: bank.itemCount, shortfall: Math.max(0, s.items - bank.itemCount) },
+              {
+                cycleId: cycle.cycleId,
+                section: s.id,
+                needed: s.items,
+                available: bank.itemCount,
+                shortfall: Math.max(0, s.items - bank.itemCount),
+              },
             );
         }
     }

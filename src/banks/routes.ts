@@ -5,7 +5,12 @@ import { IMPORT_FORMATS, type ImportFormat } from './import/types.js';
 import { bankIdSchema } from './schema.js';
 import type { BankStore, FitCheck } from './store.js';
 
-const published = z.object({ bankId: z.string(), version: z.number(), questions: z.number(), byType: z.record(z.string(), z.number()) });
+const published = z.object({
+  bankId: z.string(),
+  version: z.number(),
+  questions: z.number(),
+  byType: z.record(z.string(), z.number()),
+});
 const bankParams = z.object({ bankId: bankIdSchema });
 /** The importers pull in xlsx, XML and zip libraries: loaded on the first import, not at start-up. */
 const importers = () => import('./import/index.js');
@@ -14,7 +19,13 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
   const app = subApp();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/', tags: ['banks'], summary: 'Published banks (newest version of each)', responses: { 200: jsonResponse('banks', z.array(published)) } }),
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['banks'],
+      summary: 'Published banks (newest version of each)',
+      responses: { 200: jsonResponse('banks', z.array(published)) },
+    }),
     async (c) => c.json(await store.list(), 200),
   );
 
@@ -25,7 +36,12 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       path: '/template.xlsx',
       tags: ['banks'],
       summary: 'The empty spreadsheet template (DESIGN §5)',
-      responses: { 200: { description: 'xlsx', content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: z.any() } } } },
+      responses: {
+        200: {
+          description: 'xlsx',
+          content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: z.any() } },
+        },
+      },
     }),
     async (c) => {
       const bytes = await (await importers()).buildTemplateXlsx();
@@ -43,12 +59,25 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       tags: ['banks'],
       summary: 'Publish a new immutable version of a bank (native JSON)',
       request: { params: bankParams, body: { content: { 'application/json': { schema: z.any() } }, required: true } },
-      responses: { 201: jsonResponse('a new version', published), 200: jsonResponse('the same content was already published', published) },
+      responses: {
+        201: jsonResponse('a new version', published),
+        200: jsonResponse('the same content was already published', published),
+      },
     }),
     async (c) => {
       const { bankId } = c.req.valid('param');
       const r = await store.publish(await c.req.json(), { bankId, fitCheck: fit });
-      return c.json({ bankId: r.bankId, version: r.version, questions: r.questions, byType: r.byType, created: r.created, warnings: r.warnings }, r.created ? 201 : 200);
+      return c.json(
+        {
+          bankId: r.bankId,
+          version: r.version,
+          questions: r.questions,
+          byType: r.byType,
+          created: r.created,
+          warnings: r.warnings,
+        },
+        r.created ? 201 : 200,
+      );
     },
   );
 
@@ -99,7 +128,10 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
           title: z.string().max(200).optional(),
         }),
       },
-      responses: { 201: jsonResponse('published, with the report', z.any()), 200: jsonResponse('dry run or nothing new', z.any()) },
+      responses: {
+        201: jsonResponse('published, with the report', z.any()),
+        200: jsonResponse('dry run or nothing new', z.any()),
+      },
     }),
     async (c) => {
       const { bankId } = c.req.valid('param');
@@ -109,18 +141,34 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       const report = { imported: result.imported, skipped: result.skipped, errors: result.errors, notes: result.notes };
       if (dryRun === 'true') {
         const preview = result.questions.length
-          ? await store.publish({ bankId, title: title ?? store.latest(bankId)?.title ?? bankId, questions: result.questions }, { bankId, dryRun: true })
+          ? await store.publish(
+              { bankId, title: title ?? store.latest(bankId)?.title ?? bankId, questions: result.questions },
+              { bankId, dryRun: true },
+            )
           : null;
-        return c.json({ bankId, dryRun: true, report, questions: result.questions, warnings: preview?.warnings ?? [] }, 200);
+        return c.json(
+          { bankId, dryRun: true, report, questions: result.questions, warnings: preview?.warnings ?? [] },
+          200,
+        );
       }
       if (!result.questions.length)
-        throw new AppError('import_failed', '文件中没有可导入的选择题 (no importable choice questions in the file)', { report });
+        throw new AppError('import_failed', '文件中没有可导入的选择题 (no importable choice questions in the file)', {
+          report,
+        });
       const r = await store.publish(
         { bankId, title: title ?? store.latest(bankId)?.title ?? bankId, questions: result.questions },
         { bankId, fitCheck: fit },
       );
       return c.json(
-        { bankId: r.bankId, version: r.version, questions: r.questions, byType: r.byType, created: r.created, warnings: r.warnings, report },
+        {
+          bankId: r.bankId,
+          version: r.version,
+          questions: r.questions,
+          byType: r.byType,
+          created: r.created,
+          warnings: r.warnings,
+          report,
+        },
         r.created ? 201 : 200,
       );
     },
@@ -136,7 +184,8 @@ async function fileBytes(req: Request): Promise<Uint8Array> {
       throw new AppError('validation_failed', 'multipart 表单无法解析 (malformed multipart body)');
     });
     const file = form.get('file');
-    if (!file || typeof file === 'string') throw new AppError('validation_failed', '缺少 file 字段 (multipart body needs a "file" field)');
+    if (!file || typeof file === 'string')
+      throw new AppError('validation_failed', '缺少 file 字段 (multipart body needs a "file" field)');
     return new Uint8Array(await file.arrayBuffer());
   }
   const bytes = new Uint8Array(await req.arrayBuffer());

@@ -22,7 +22,8 @@ describe('the native bank format', () => {
       ],
     });
     expect(r.ok).toBe(true);
-    if (r.ok && r.bank.questions[0]!.type === 'case') expect(r.bank.questions[0]!.questions.map((q) => q.type)).toEqual(['single', 'multiple', 'truefalse']);
+    if (r.ok && r.bank.questions[0]!.type === 'case')
+      expect(r.bank.questions[0]!.questions.map((q) => q.type)).toEqual(['single', 'multiple', 'truefalse']);
   });
 
   it('names the question and field of each problem, sub-questions included', () => {
@@ -31,7 +32,15 @@ describe('the native bank format', () => {
       title: '法律法规',
       questions: [
         { id: 'q1', type: 'single', stem: 's', options: opts, answer: ['E'] },
-        { id: 'q2', type: 'matching', options: opts, questions: [{ id: 'q2-1', stem: 'x', answer: ['A'] }, { id: 'q1', stem: 'y', answer: ['B'] }] },
+        {
+          id: 'q2',
+          type: 'matching',
+          options: opts,
+          questions: [
+            { id: 'q2-1', stem: 'x', answer: ['A'] },
+            { id: 'q1', stem: 'y', answer: ['B'] },
+          ],
+        },
         { id: 'q3', type: 'truefalse', stem: 's', answer: ['T'], extra: 1 },
         { id: 'q4', type: 'essay', stem: 's' },
       ],
@@ -44,7 +53,14 @@ describe('the native bank format', () => {
         expect.objectContaining({ questionId: 'q4', field: 'type' }),
       ]),
     );
-    const fixed = parseBank({ bankId: 'law', title: 't', questions: [{ id: 'q1', type: 'single', stem: 's', options: opts, answer: ['E'] }, { id: 'q2', type: 'matching', options: opts, questions: [{ id: 'q1', stem: 'y', answer: ['B'] }] }] });
+    const fixed = parseBank({
+      bankId: 'law',
+      title: 't',
+      questions: [
+        { id: 'q1', type: 'single', stem: 's', options: opts, answer: ['E'] },
+        { id: 'q2', type: 'matching', options: opts, questions: [{ id: 'q1', stem: 'y', answer: ['B'] }] },
+      ],
+    });
     expect(fixed.ok).toBe(false);
     if (fixed.ok) return;
     expect(fixed.issues).toEqual([

@@ -78,7 +78,12 @@ const leafSchema = z.discriminatedUnion('type', [singleSchema, multipleSchema, t
 const caseItemSchema = z.preprocess((q) => {
   if (!isRecord(q) || 'type' in q) return q;
   const answer = Array.isArray(q.answer) ? q.answer : [];
-  const type = !('options' in q) && answer.every((k) => k === 'T' || k === 'F') ? 'truefalse' : answer.length > 1 ? 'multiple' : 'single';
+  const type =
+    !('options' in q) && answer.every((k) => k === 'T' || k === 'F')
+      ? 'truefalse'
+      : answer.length > 1
+        ? 'multiple'
+        : 'single';
   return { ...q, type };
 }, leafSchema);
 
@@ -182,7 +187,8 @@ function crossCheck(bank: Bank): BankIssue[] {
       if (new Set(answer).size !== answer.length)
         issues.push({ questionId: qid, field: 'answer', message: 'a key repeats in the answer' });
       for (const k of answer)
-        if (!keys.has(k)) issues.push({ questionId: qid, field: 'answer', message: `key ${k} is not among the options` });
+        if (!keys.has(k))
+          issues.push({ questionId: qid, field: 'answer', message: `key ${k} is not among the options` });
     }
   };
   const checkLeaf = (q: LeafQuestion) => {
@@ -196,7 +202,11 @@ function crossCheck(bank: Bank): BankIssue[] {
     } else if (q.type === 'matching') {
       claimId(q.id);
       q.questions.forEach((item) => claimId(item.id));
-      checkOptions(q.id, q.options, q.questions.map((item) => item.answer));
+      checkOptions(
+        q.id,
+        q.options,
+        q.questions.map((item) => item.answer),
+      );
       // A wrong key in a matching group is reported against the item, which is what an admin looks for.
       for (const item of q.questions)
         for (const k of item.answer)
@@ -227,7 +237,8 @@ function toBankIssue(issue: z.core.$ZodIssue, input: unknown): BankIssue {
   const path = issue.path;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
-    const next = isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[seg as PropertyKey] : undefined;
+    const next =
+      isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[seg as PropertyKey] : undefined;
     if (seg === 'questions' && typeof path[i + 1] === 'number') {
       const q = Array.isArray(next) ? next[path[i + 1] as number] : undefined;
       questionId = isRecord(q) && typeof q.id === 'string' ? q.id : `#${(path[i + 1] as number) + 1}`;

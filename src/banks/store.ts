@@ -35,24 +35,44 @@ export class BankStore {
   ) {}
 
   /** Validates and stores a new immutable version; the same content again is a no-op. */
-  async publish(input: unknown, opts: { bankId?: string; fitCheck?: FitCheck; dryRun?: boolean } = {}): Promise<PublishResult> {
+  async publish(
+    input: unknown,
+    opts: { bankId?: string; fitCheck?: FitCheck; dryRun?: boolean } = {},
+  ): Promise<PublishResult> {
     const parsed = parseBank(input);
     if (!parsed.ok) {
       const head = parsed.issues.slice(0, 3).map((i) => `${i.questionId ?? '(bank)'}.${i.field}: ${i.message}`);
-      throw new AppError('validation_failed', `题库校验失败 bank is invalid: ${head.join('; ')}${parsed.issues.length > 3 ? ' …' : ''}`, {
-        errors: parsed.issues,
-      });
+      throw new AppError(
+        'validation_failed',
+        `题库校验失败 bank is invalid: ${head.join('; ')}${parsed.issues.length > 3 ? ' …' : ''}`,
+        {
+          errors: parsed.issues,
+        },
+      );
     }
     const bank = parsed.bank;
     if (opts.bankId && bank.bankId !== opts.bankId)
-      throw new AppError('validation_failed', `bankId in the body ("${bank.bankId}") differs from the path ("${opts.bankId}")`);
+      throw new AppError(
+        'validation_failed',
+        `bankId in the body ("${bank.bankId}") differs from the path ("${opts.bankId}")`,
+      );
     const contentHash = hashBank(bank);
     const counts = bankCounts(bank);
     const warnings = bankWarnings(bank);
     const existing = await this.findByHash(bank.bankId, contentHash);
     if (existing) return { created: false, ...this.describe(existing), warnings };
     if (opts.fitCheck) await opts.fitCheck(indexBank(bank, 0, contentHash));
-    if (opts.dryRun) return { created: false, bankId: bank.bankId, version: 0, title: bank.title, questions: counts.questions, byType: counts.byType, contentHash, warnings };
+    if (opts.dryRun)
+      return {
+        created: false,
+        bankId: bank.bankId,
+        version: 0,
+        title: bank.title,
+        questions: counts.questions,
+        byType: counts.byType,
+        contentHash,
+        warnings,
+      };
 
     for (let tries = 0; ; tries++) {
       const [{ next }] = (await this.db
@@ -116,7 +136,9 @@ export class BankStore {
         contentHash: bankVersions.contentHash,
       })
       .from(bankVersions)
-      .where(bankId ? and(eq(bankVersions.bankId, bankId), isNull(bankVersions.retiredAt)) : isNull(bankVersions.retiredAt))
+      .where(
+        bankId ? and(eq(bankVersions.bankId, bankId), isNull(bankVersions.retiredAt)) : isNull(bankVersions.retiredAt),
+      )
       .orderBy(bankVersions.bankId, desc(bankVersions.version));
     const seen = new Set<string>();
     for (const r of rows) {
@@ -205,7 +227,14 @@ export class BankStore {
       const t = u.kind === 'item' ? u.items[0]!.type : u.kind;
       byType[t] = (byType[t] ?? 0) + u.items.length;
     }
-    return { bankId: v.bankId, version: v.version, title: v.title, questions: v.itemCount, byType, contentHash: v.contentHash };
+    return {
+      bankId: v.bankId,
+      version: v.version,
+      title: v.title,
+      questions: v.itemCount,
+      byType,
+      contentHash: v.contentHash,
+    };
   }
 }
 

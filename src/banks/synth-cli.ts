@@ -16,9 +16,12 @@ const { values } = parseArgs({
   },
 });
 const items = Number(values.items);
-if (!Number.isInteger(items) || items < 1 || items > 100_000) throw new Error('--items takes a whole number from 1 to 100000');
+if (!Number.isInteger(items) || items < 1 || items > 100_000)
+  throw new Error('--items takes a whole number from 1 to 100000');
 const only = values.only ? new Set(values.only.split(',')) : null;
-const targets = [{ code: 'law', name: '法律法规' }, ...loadCatalogue().specialties.filter((s) => s.online)].filter((t) => !only || only.has(t.code));
+const targets = [{ code: 'law', name: '法律法规' }, ...loadCatalogue().specialties.filter((s) => s.online)].filter(
+  (t) => !only || only.has(t.code),
+);
 mkdirSync(values.out!, { recursive: true });
 for (const [i, t] of targets.entries()) {
   const bank = synthBank({ bankId: t.code, title: t.name, items, seed: i + 1 });

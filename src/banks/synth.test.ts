@@ -16,6 +16,8 @@ describe('synthetic banks', () => {
       }
     }
     const r = parseBank(synthBank({ bankId: 'x', title: 'x', items: 300 }));
-    expect(r.ok && r.bank.questions.some((q) => q.type === 'case') && r.bank.questions.some((q) => q.type === 'matching')).toBe(true);
+    expect(
+      r.ok && r.bank.questions.some((q) => q.type === 'case') && r.bank.questions.some((q) => q.type === 'matching'),
+    ).toBe(true);
   });
 });

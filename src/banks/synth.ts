@@ -18,7 +18,7 @@ export interface SynthOptions {
 
 export function synthBank(o: SynthOptions): BankInput {
   let s = o.seed ?? 1;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const key = () => KEYS[Math.floor(rand() * KEYS.length)]!;
   const options = (id: string) => KEYS.map((k) => ({ key: k, text: `${id} 选项${k}` }));
   const topic = `${o.title}（合成）`;
@@ -33,21 +33,41 @@ export function synthBank(o: SynthOptions): BankInput {
     const multiple = i % 7 === 0;
     const answer = multiple ? [...new Set([key(), key(), key()])].sort() : [key()];
     questions.push({
-      id, type: multiple && answer.length > 1 ? 'multiple' : 'single', stem: `${SYNTHETIC_MARK}${o.title} 第 ${i} 题`,
-      options: options(id), answer: answer.length > 1 && multiple ? answer : [answer[0]!], points: 1, topic, difficulty: 0.5,
+      id,
+      type: multiple && answer.length > 1 ? 'multiple' : 'single',
+      stem: `${SYNTHETIC_MARK}${o.title} 第 ${i} 题`,
+      options: options(id),
+      answer: answer.length > 1 && multiple ? answer : [answer[0]!],
+      points: 1,
+      topic,
+      difficulty: 0.5,
     } as BankInput['questions'][number]);
   }
   for (let c = 1; c <= cases; c++) {
     const id = `${o.bankId}-syn-c${pad(c)}`;
     questions.push({
-      id, type: 'case', stem: `${SYNTHETIC_MARK}病例 ${c}：患者，${30 + (c % 40)}岁。`, topic,
-      questions: [1, 2, 3].map((j) => ({ id: `${id}-${j}`, type: 'single' as const, stem: `病例 ${c} 第 ${j} 问`, options: options(`${id}-${j}`), answer: [key()], points: 1 })),
+      id,
+      type: 'case',
+      stem: `${SYNTHETIC_MARK}病例 ${c}：患者，${30 + (c % 40)}岁。`,
+      topic,
+      questions: [1, 2, 3].map((j) => ({
+        id: `${id}-${j}`,
+        type: 'single' as const,
+        stem: `病例 ${c} 第 ${j} 问`,
+        options: options(`${id}-${j}`),
+        answer: [key()],
+        points: 1,
+      })),
     });
   }
   for (let m = 1; m <= matchings; m++) {
     const id = `${o.bankId}-syn-m${pad(m)}`;
     questions.push({
-      id, type: 'matching', stem: `${SYNTHETIC_MARK}共用备选答案`, topic, options: options(id),
+      id,
+      type: 'matching',
+      stem: `${SYNTHETIC_MARK}共用备选答案`,
+      topic,
+      options: options(id),
       questions: [1, 2, 3].map((j) => ({ id: `${id}-${j}`, stem: `配伍 ${m} 第 ${j} 问`, answer: [key()], points: 1 })),
     });
   }

@@ -54,7 +54,16 @@ export function indexBank(bank: Bank, version: number, contentHash: string): Ban
   const unitById = new Map(units.map((u) => [u.id, u]));
   const itemById = new Map<string, Item>();
   for (const u of units) for (const it of u.items) itemById.set(it.id, it);
-  return { bankId: bank.bankId, version, title: bank.title, contentHash, units, unitById, itemById, itemCount: itemById.size };
+  return {
+    bankId: bank.bankId,
+    version,
+    title: bank.title,
+    contentHash,
+    units,
+    unitById,
+    itemById,
+    itemCount: itemById.size,
+  };
 }
 
 const TRUE_FALSE_OPTIONS: Option[] = [
@@ -80,7 +89,16 @@ function toUnit(q: Question): Unit {
   if (q.type === 'matching') {
     const shuffle = q.shuffle ?? true;
     const items = q.questions.map((x) => matchingItem(x, q.options, shuffle, q.id));
-    return { id: q.id, kind: 'matching', stem: q.stem, options: q.options, shuffle, items, points: sum(items), topic: q.topic };
+    return {
+      id: q.id,
+      kind: 'matching',
+      stem: q.stem,
+      options: q.options,
+      shuffle,
+      items,
+      points: sum(items),
+      topic: q.topic,
+    };
   }
   const item = leafItem(q, q.id);
   return { id: q.id, kind: 'item', shuffle: item.shuffle, items: [item], points: item.points, topic: q.topic };

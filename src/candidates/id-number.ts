@@ -4,14 +4,16 @@ const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK = '10X98765432';
 /** First two digits: the province-level codes of GB/T 2260 (with 71/81/82 for Taiwan, Hong Kong, Macao). */
 const PROVINCES = new Set([
-  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+  64, 65, 71, 81, 82,
 ]);
 
 export type IdCheck = { ok: true; idNumber: string; birthDate: string } | { ok: false; reason: string };
 
 export function checkIdNumber(raw: string, today = new Date()): IdCheck {
   const id = raw.trim().toUpperCase();
-  if (!/^\d{17}[\dX]$/.test(id)) return { ok: false, reason: '身份证号应为18位，最后一位可为X (must be 18 characters)' };
+  if (!/^\d{17}[\dX]$/.test(id))
+    return { ok: false, reason: '身份证号应为18位，最后一位可为X (must be 18 characters)' };
   if (!PROVINCES.has(Number(id.slice(0, 2)))) return { ok: false, reason: '身份证号地区码无效 (invalid region code)' };
   const y = Number(id.slice(6, 10));
   const m = Number(id.slice(10, 12));

@@ -57,7 +57,12 @@ export function authRoutes(service: CandidateService, trustProxy: boolean) {
       tags: ['auth'],
       summary: 'Candidate login with 身份证号 and password; returns an opaque session token',
       request: { body: { content: { 'application/json': { schema: loginBody } }, required: true } },
-      responses: { 200: { description: 'session', content: { 'application/json': { schema: z.object({ token: z.string(), expiresAt: z.string() }) } } } },
+      responses: {
+        200: {
+          description: 'session',
+          content: { 'application/json': { schema: z.object({ token: z.string(), expiresAt: z.string() }) } },
+        },
+      },
     }),
     async (c) => {
       const { idNumber, password } = c.req.valid('json');
@@ -71,7 +76,13 @@ export function authRoutes(service: CandidateService, trustProxy: boolean) {
 export function logoutRoute(service: CandidateService) {
   const app = subApp();
   app.openapi(
-    createRoute({ method: 'post', path: '/logout', tags: ['auth'], summary: 'End this session', responses: { 204: { description: 'ended' } } }),
+    createRoute({
+      method: 'post',
+      path: '/logout',
+      tags: ['auth'],
+      summary: 'End this session',
+      responses: { 204: { description: 'ended' } },
+    }),
     async (c) => {
       const who = c.get('candidate');
       await service.logout(who.candidateId, who.tokenHash);

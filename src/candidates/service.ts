@@ -92,8 +92,10 @@ export class CandidateService {
     const accepted: { row: Registration; index: number }[] = [];
     const seenIds = new Set<string>();
     rows.forEach((raw, index) => {
-      const rawId = typeof (raw as { idNumber?: unknown })?.idNumber === 'string' ? (raw as { idNumber: string }).idNumber : '';
-      const reject = (code: string, detail: string) => (results[index] = { idNumber: rawId, status: 'rejected', code, detail });
+      const rawId =
+        typeof (raw as { idNumber?: unknown })?.idNumber === 'string' ? (raw as { idNumber: string }).idNumber : '';
+      const reject = (code: string, detail: string) =>
+        (results[index] = { idNumber: rawId, status: 'rejected', code, detail });
       const parsed = registrationSchema.safeParse(raw);
       if (!parsed.success) {
         const i = parsed.error.issues[0]!;
@@ -101,7 +103,8 @@ export class CandidateService {
       }
       const id = checkIdNumber(parsed.data.idNumber);
       if (!id.ok) return reject('invalid_id_number', id.reason);
-      if (seenIds.has(id.idNumber)) return reject('duplicate_row', '同一身份证号在本次提交中重复 (the id number appears twice in this request)');
+      if (seenIds.has(id.idNumber))
+        return reject('duplicate_row', '同一身份证号在本次提交中重复 (the id number appears twice in this request)');
       const specialty = this.resolveSpecialty(parsed.data.specialty, parsed.data.delegatedTo ?? null);
       const eligible = checkEligibility(this.catalogue, specialty, {
         category: parsed.data.category,
@@ -117,7 +120,15 @@ export class CandidateService {
     const existing = await this.db
       .select({ candidateId: candidates.candidateId, idNumber: candidates.idNumber })
       .from(candidates)
-      .where(and(eq(candidates.cycleId, cycleId), inArray(candidates.idNumber, accepted.map((a) => a.row.idNumber))));
+      .where(
+        and(
+          eq(candidates.cycleId, cycleId),
+          inArray(
+            candidates.idNumber,
+            accepted.map((a) => a.row.idNumber),
+          ),
+        ),
+      );
     const existingIds = new Map(existing.map((e) => [e.idNumber, e.candidateId]));
 
     // Hash in parallel (libuv's pool does the work), then write in one statement.
@@ -170,7 +181,15 @@ export class CandidateService {
     await this.hotPath.registered(
       values
         .filter((v) => !existingIds.has(v.idNumber))
-        .map((v) => ({ candidateId: v.candidateId, cycle: cycleId, specialty: v.specialty, level: v.level, procedure: v.procedure, name: v.name, idNumber: v.idNumber })),
+        .map((v) => ({
+          candidateId: v.candidateId,
+          cycle: cycleId,
+          specialty: v.specialty,
+          level: v.level,
+          procedure: v.procedure,
+          name: v.name,
+          idNumber: v.idNumber,
+        })),
     );
 
     prepared.forEach((p, i) => {
@@ -187,7 +206,8 @@ export class CandidateService {
   /** Accepts a catalogue code, or a 报考专业 name as admins write it in a sheet. */
   private resolveSpecialty(value: string, delegatedTo: string | null): string {
     if (this.catalogue.byCode.has(value)) return value;
-    const provider = delegatedTo === 'cosmetic' ? 'cosmetic' : delegatedTo === 'health-check' ? 'health-check' : 'general';
+    const provider =
+      delegatedTo === 'cosmetic' ? 'cosmetic' : delegatedTo === 'health-check' ? 'health-check' : 'general';
     const byName = this.catalogue.specialties.filter((s) => s.name === value);
     return (byName.find((s) => s.provider === provider) ?? byName[0])?.code ?? value;
   }
@@ -199,9 +219,13 @@ export class CandidateService {
     const [idFails, addrFails] = await this.redis.mget(idKey, addrKey);
     if (Number(idFails ?? 0) >= MAX_FAILURES_PER_ID || Number(addrFails ?? 0) >= MAX_FAILURES_PER_ADDRESS) {
       const ttl = Math.max(await this.redis.ttl(Number(idFails ?? 0) >= MAX_FAILURES_PER_ID ? idKey : addrKey), 1);
-      throw new AppError('rate_limited', `登录失败次数过多，请 ${Math.ceil(ttl / 60)} 分钟后再试 (too many failed logins)`, {
-        retryAfterSec: ttl,
-      });
+      throw new AppError(
+        'rate_limited',
+        `登录失败次数过多，请 ${Math.ceil(ttl / 60)} 分钟后再试 (too many failed logins)`,
+        {
+          retryAfterSec: ttl,
+        },
+      );
     }
     // A person may be registered in several cycles (a re-exam cycle, say): an open cycle first, then the newest.
     const rows = await this.db

@@ -47,7 +47,9 @@ describe('catalogue file', () => {
   it('loads from <repo>/question-banks/catalogue.json by default', () => {
     expect(DEFAULT_CATALOGUE_FILE).toBe(join(repoRoot, 'question-banks', 'catalogue.json'));
     // The compiled module lives at dist/catalogue/catalogue.js: two levels up is the repo root too.
-    const fromDist = fileURLToPath(new URL('../../question-banks/catalogue.json', pathToFileURL(join(repoRoot, 'dist/catalogue/catalogue.js'))));
+    const fromDist = fileURLToPath(
+      new URL('../../question-banks/catalogue.json', pathToFileURL(join(repoRoot, 'dist/catalogue/catalogue.js'))),
+    );
     expect(fromDist).toBe(DEFAULT_CATALOGUE_FILE);
     const raw = JSON.parse(readFileSync(DEFAULT_CATALOGUE_FILE, 'utf8')) as { source: string };
     expect(raw.source).toContain('北京市2023年度医师定期考核工作方案');
@@ -63,18 +65,67 @@ describe('catalogue file', () => {
 
   it('transcribes the 报考专业 column in printed order', () => {
     expect(byProvider('general').map((s) => s.name)).toEqual([
-      '内科', '呼吸内科专业', '消化内科专业', '神经内科专业', '心血管内科专业', '血液内科专业', '肾病学专业',
-      '内分泌专业', '免疫学专业', '老年病专业', '感染专业',
-      '外科', '普通外科专业', '神经外科专业', '骨科专业', '泌尿外科专业', '胸外科专业', '心脏大血管外科专业',
-      '烧伤科专业', '整形外科专业',
-      '儿内科', '儿外科', '妇产科专业', '眼科专业', '耳鼻咽喉科专业', '皮肤与性病专业', '精神科专业',
-      '急救医学专业', '康复医学专业', '麻醉科', '重症医学科', '医学检验科', '病理科',
-      '放射诊断专业', '超声诊断专业', '放射治疗专业', '临床核医学专业', '介入放射学专业',
-      '全科医学', '口腔专业', '防病专业', '卫生专业', '中医专业', '藏医专业', '蒙医专业',
+      '内科',
+      '呼吸内科专业',
+      '消化内科专业',
+      '神经内科专业',
+      '心血管内科专业',
+      '血液内科专业',
+      '肾病学专业',
+      '内分泌专业',
+      '免疫学专业',
+      '老年病专业',
+      '感染专业',
+      '外科',
+      '普通外科专业',
+      '神经外科专业',
+      '骨科专业',
+      '泌尿外科专业',
+      '胸外科专业',
+      '心脏大血管外科专业',
+      '烧伤科专业',
+      '整形外科专业',
+      '儿内科',
+      '儿外科',
+      '妇产科专业',
+      '眼科专业',
+      '耳鼻咽喉科专业',
+      '皮肤与性病专业',
+      '精神科专业',
+      '急救医学专业',
+      '康复医学专业',
+      '麻醉科',
+      '重症医学科',
+      '医学检验科',
+      '病理科',
+      '放射诊断专业',
+      '超声诊断专业',
+      '放射治疗专业',
+      '临床核医学专业',
+      '介入放射学专业',
+      '全科医学',
+      '口腔专业',
+      '防病专业',
+      '卫生专业',
+      '中医专业',
+      '藏医专业',
+      '蒙医专业',
     ]);
-    expect(byProvider('cosmetic').map((s) => s.name)).toEqual(['美容外科专业', '美容皮肤科专业', '美容中医科专业', '美容牙科专业']);
+    expect(byProvider('cosmetic').map((s) => s.name)).toEqual([
+      '美容外科专业',
+      '美容皮肤科专业',
+      '美容中医科专业',
+      '美容牙科专业',
+    ]);
     expect(byProvider('health-check').map((s) => s.name)).toEqual([
-      '内科', '外科', '妇产科', '眼科专业', '耳鼻咽喉科专业', '放射诊断专业', '超声诊断专业', '口腔专业',
+      '内科',
+      '外科',
+      '妇产科',
+      '眼科专业',
+      '耳鼻咽喉科专业',
+      '放射诊断专业',
+      '超声诊断专业',
+      '口腔专业',
     ]);
     expect(byProvider('cosmetic').every((s) => s.subject === '医疗美容科')).toBe(true);
     expect(byProvider('health-check').every((s) => s.subject === '健康体检')).toBe(true);
@@ -104,7 +155,10 @@ describe('catalogue file', () => {
       categories: ['临床', '中医'],
       scopes: ['中医（民族医学科、中西医结合）'],
     });
-    expect(cat.byCode.get('general-practice')).toMatchObject({ category: '临床、临床和中医', categories: ['临床', '中医'] });
+    expect(cat.byCode.get('general-practice')).toMatchObject({
+      category: '临床、临床和中医',
+      categories: ['临床', '中医'],
+    });
   });
 
   it('derives categories from the printed 执业类别 cell', () => {
@@ -158,15 +212,29 @@ describe('catalogue file', () => {
   it('publicCatalogue answers the DESIGN §4 shape', () => {
     const view = publicCatalogue(cat);
     expect(view.specialties).toHaveLength(57);
-    expect(Object.keys(view.specialties[0]!).sort()).toEqual(['category', 'code', 'name', 'online', 'provider', 'scopes', 'subject']);
-    expect(view.specialties.find((s) => s.code === 'tibetan-medicine')).toMatchObject({ online: false, provider: 'general' });
+    expect(Object.keys(view.specialties[0]!).sort()).toEqual([
+      'category',
+      'code',
+      'name',
+      'online',
+      'provider',
+      'scopes',
+      'subject',
+    ]);
+    expect(view.specialties.find((s) => s.code === 'tibetan-medicine')).toMatchObject({
+      online: false,
+      provider: 'general',
+    });
   });
 });
 
 describe('loadCatalogue validation', () => {
   const dir = mkdtempSync(join(tmpdir(), 'catalogue-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const good = JSON.parse(readFileSync(DEFAULT_CATALOGUE_FILE, 'utf8')) as { source: string; specialties: Record<string, unknown>[] };
+  const good = JSON.parse(readFileSync(DEFAULT_CATALOGUE_FILE, 'utf8')) as {
+    source: string;
+    specialties: Record<string, unknown>[];
+  };
   const write = (name: string, data: unknown) => {
     const f = join(dir, name);
     writeFileSync(f, typeof data === 'string' ? data : JSON.stringify(data));
@@ -182,10 +250,18 @@ describe('loadCatalogue validation', () => {
   });
   it('rejects a non-slug code, an unknown category, an unknown field and an unknown scope', () => {
     const first = good.specialties[0]!;
-    expect(() => loadCatalogue(write('slug.json', { ...good, specialties: [{ ...first, code: 'Internal Medicine' }] }))).toThrow(/slug/);
-    expect(() => loadCatalogue(write('cat.json', { ...good, specialties: [{ ...first, categories: ['护理'] }] }))).toThrow(/categories/);
-    expect(() => loadCatalogue(write('extra.json', { ...good, specialties: [{ ...first, extra: 1 }] }))).toThrow(/extra/);
-    expect(() => loadCatalogue(write('scope.json', { ...good, specialties: [{ ...first, scopes: ['针灸推拿专业'] }] }))).toThrow(/针灸推拿/);
+    expect(() =>
+      loadCatalogue(write('slug.json', { ...good, specialties: [{ ...first, code: 'Internal Medicine' }] })),
+    ).toThrow(/slug/);
+    expect(() =>
+      loadCatalogue(write('cat.json', { ...good, specialties: [{ ...first, categories: ['护理'] }] })),
+    ).toThrow(/categories/);
+    expect(() => loadCatalogue(write('extra.json', { ...good, specialties: [{ ...first, extra: 1 }] }))).toThrow(
+      /extra/,
+    );
+    expect(() =>
+      loadCatalogue(write('scope.json', { ...good, specialties: [{ ...first, scopes: ['针灸推拿专业'] }] })),
+    ).toThrow(/针灸推拿/);
   });
   it('rejects malformed JSON and a missing file with the path in the message', () => {
     expect(() => loadCatalogue(write('broken.json', '{ nope'))).toThrow(/broken\.json/);
@@ -237,7 +313,8 @@ describe('normalization', () => {
   });
 
   it('maps every alias of the table to its own key', () => {
-    for (const [key, aliases] of Object.entries(SCOPE_ALIASES)) for (const a of aliases) expect(normalizeScope(a), a).toBe(key);
+    for (const [key, aliases] of Object.entries(SCOPE_ALIASES))
+      for (const a of aliases) expect(normalizeScope(a), a).toBe(key);
   });
 
   it('splits scopes outside brackets only', () => {
@@ -346,8 +423,16 @@ describe('checkEligibility', () => {
     expectOk('cosmetic-surgery', { ...surgeon, delegatedTo: 'cosmetic' });
     expectRefused('cosmetic-surgery', { ...surgeon, delegatedTo: 'health-check' }, /北京医疗整形美容业协会/);
     expectOk('cosmetic-surgery', { category: '临床', scopes: ['耳鼻咽喉科专业'], delegatedTo: 'cosmetic' });
-    expectOk('cosmetic-dermatology', { category: '临床', scopes: ['皮肤病与性病专业'], delegatedTo: '北京医疗整形美容业协会' });
-    expectOk('cosmetic-traditional-chinese-medicine', { category: '中医', scopes: ['中医专业'], delegatedTo: 'cosmetic' });
+    expectOk('cosmetic-dermatology', {
+      category: '临床',
+      scopes: ['皮肤病与性病专业'],
+      delegatedTo: '北京医疗整形美容业协会',
+    });
+    expectOk('cosmetic-traditional-chinese-medicine', {
+      category: '中医',
+      scopes: ['中医专业'],
+      delegatedTo: 'cosmetic',
+    });
     expectOk('cosmetic-dentistry', { category: '口腔', scopes: ['口腔'], delegatedTo: 'cosmetic' });
     expectRefused('cosmetic-dentistry', { category: '临床', scopes: ['口腔'], delegatedTo: 'cosmetic' });
 
@@ -357,14 +442,26 @@ describe('checkEligibility', () => {
     expectOk('hc-internal-medicine', { ...internist, delegatedTo: 'health-check' });
     expectRefused('hc-internal-medicine', { ...internist, delegatedTo: 'cosmetic' });
     expectRefused('hc-surgery', { ...internist, delegatedTo: 'health-check' }, /执业范围/);
-    expectOk('hc-diagnostic-radiology', { category: '临床', scopes: ['医学影像和放射治疗专业'], delegatedTo: 'health-check' });
+    expectOk('hc-diagnostic-radiology', {
+      category: '临床',
+      scopes: ['医学影像和放射治疗专业'],
+      delegatedTo: 'health-check',
+    });
     expectOk('hc-diagnostic-ultrasound', { category: '临床', scopes: ['超声诊断专业'], delegatedTo: 'health-check' });
     expectOk('hc-stomatology', { category: '口腔', scopes: ['口腔专业'], delegatedTo: 'health-check' });
   });
 
   it('keeps a delegated physician to the association table', () => {
-    expectRefused('internal-medicine', { category: '临床', scopes: ['内科专业'], delegatedTo: 'health-check' }, /北京健康管理协会/);
-    expectRefused('dermatology-venereology', { category: '临床', scopes: ['皮肤与性病专业'], delegatedTo: 'cosmetic' }, /北京医疗整形美容业协会/);
+    expectRefused(
+      'internal-medicine',
+      { category: '临床', scopes: ['内科专业'], delegatedTo: 'health-check' },
+      /北京健康管理协会/,
+    );
+    expectRefused(
+      'dermatology-venereology',
+      { category: '临床', scopes: ['皮肤与性病专业'], delegatedTo: 'cosmetic' },
+      /北京医疗整形美容业协会/,
+    );
   });
 
   it('accepts the usual spellings of a scope', () => {

@@ -95,7 +95,7 @@ export function normalizeCategory(s: string): string | null {
   let t = clean(s).toLowerCase();
   // "中医（民族医学科、中西医结合）" → "中医": the bracket qualifies the category, it does not change it.
   t = t.replace(/\(.*\)$/, '');
-  for (let prev = ''; prev !== t; ) {
+  for (let prev = ''; prev !== t;) {
     prev = t;
     t = t.replace(/(执业助理医师|执业医师|助理医师|医师|类别|类)$/, '');
   }
@@ -118,26 +118,71 @@ export const SCOPE_ALIASES: Readonly<Record<string, readonly string[]>> = Object
   眼科: ['眼科', '眼科学'],
   耳鼻咽喉科: ['耳鼻咽喉科', '耳鼻咽喉', '耳鼻喉科', '耳鼻喉'],
   眼耳鼻咽喉科: ['眼耳鼻咽喉科', '眼耳鼻咽喉', '眼耳鼻喉科', '眼耳鼻喉'],
-  皮肤与性病: ['皮肤与性病', '皮肤病与性病', '皮肤病和性病', '皮肤和性病', '皮肤性病', '皮肤病性病', '皮肤科', '皮肤病'],
+  皮肤与性病: [
+    '皮肤与性病',
+    '皮肤病与性病',
+    '皮肤病和性病',
+    '皮肤和性病',
+    '皮肤性病',
+    '皮肤病性病',
+    '皮肤科',
+    '皮肤病',
+  ],
   精神卫生: ['精神卫生', '精神科', '精神病', '精神病学'],
   急救医学: ['急救医学', '急诊医学', '急诊医学科', '急诊', '急诊科'],
   康复医学: ['康复医学', '康复医学科', '康复'],
   重症医学: ['重症医学', '重症医学科', '重症'],
   '医学检验、病理': [
-    '医学检验、病理', '医学检验和病理', '医学检验与病理', '医学检验及病理',
-    '医学检验', '医学检验科', '检验', '临床检验', '病理', '病理科',
+    '医学检验、病理',
+    '医学检验和病理',
+    '医学检验与病理',
+    '医学检验及病理',
+    '医学检验',
+    '医学检验科',
+    '检验',
+    '临床检验',
+    '病理',
+    '病理科',
   ],
   医学影像和放射治疗: [
-    '医学影像和放射治疗', '医学影像与放射治疗', '医学影像及放射治疗', '医学影像、放射治疗',
-    '医学影像', '医学影像科', '影像', '放射治疗', '放射', '放射诊断', '超声诊断', '超声',
-    '医学影像科和放射', '医学影像科和超声', '医学影像和放射', '医学影像和超声',
+    '医学影像和放射治疗',
+    '医学影像与放射治疗',
+    '医学影像及放射治疗',
+    '医学影像、放射治疗',
+    '医学影像',
+    '医学影像科',
+    '影像',
+    '放射治疗',
+    '放射',
+    '放射诊断',
+    '超声诊断',
+    '超声',
+    '医学影像科和放射',
+    '医学影像科和超声',
+    '医学影像和放射',
+    '医学影像和超声',
   ],
   全科医学: ['全科医学', '全科', '全科医疗', '全科医疗科'],
   口腔: ['口腔', '口腔科', '口腔医学'],
   公共卫生: ['公共卫生', '公共卫生类别', '公共卫生类', '公卫'],
   中医: [
-    '中医', '中医学', '中医(民族医学科、中西医结合)', '中医(民族医学、中西医结合)', '中医(民族医、中西医结合)',
-    '中西医结合', '民族医', '民族医学', '民族医学科', '藏医', '蒙医', '维医', '傣医', '壮医', '朝医', '哈萨克医', '彝医',
+    '中医',
+    '中医学',
+    '中医(民族医学科、中西医结合)',
+    '中医(民族医学、中西医结合)',
+    '中医(民族医、中西医结合)',
+    '中西医结合',
+    '民族医',
+    '民族医学',
+    '民族医学科',
+    '藏医',
+    '蒙医',
+    '维医',
+    '傣医',
+    '壮医',
+    '朝医',
+    '哈萨克医',
+    '彝医',
   ],
 });
 
@@ -150,7 +195,8 @@ const SCOPE_INDEX: ReadonlyMap<string, string> = (() => {
     for (const a of aliases) {
       const k = scopeKey(a);
       const seen = m.get(k);
-      if (seen !== undefined && seen !== canonical) throw new Error(`scope alias ${a} maps to ${seen} and ${canonical}`);
+      if (seen !== undefined && seen !== canonical)
+        throw new Error(`scope alias ${a} maps to ${seen} and ${canonical}`);
       m.set(k, canonical);
     }
   }
@@ -258,14 +304,20 @@ export const catalogueFileSchema = z
     const codes = new Set<string>();
     const names = new Set<string>();
     file.specialties.forEach((s, i) => {
-      if (codes.has(s.code)) ctx.addIssue({ code: 'custom', path: ['specialties', i, 'code'], message: `duplicate code ${s.code}` });
+      if (codes.has(s.code))
+        ctx.addIssue({ code: 'custom', path: ['specialties', i, 'code'], message: `duplicate code ${s.code}` });
       codes.add(s.code);
       const key = `${s.provider}/${s.name}`;
-      if (names.has(key)) ctx.addIssue({ code: 'custom', path: ['specialties', i, 'name'], message: `duplicate name ${key}` });
+      if (names.has(key))
+        ctx.addIssue({ code: 'custom', path: ['specialties', i, 'name'], message: `duplicate name ${key}` });
       names.add(key);
       s.scopes.forEach((sc, j) => {
         if (!isKnownScope(sc))
-          ctx.addIssue({ code: 'custom', path: ['specialties', i, 'scopes', j], message: `scope ${sc} is not in SCOPE_ALIASES` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['specialties', i, 'scopes', j],
+            message: `scope ${sc} is not in SCOPE_ALIASES`,
+          });
       });
     });
   });
@@ -295,7 +347,13 @@ export function publicCatalogue(cat: Catalogue): {
 } {
   return {
     specialties: cat.specialties.map(({ code, name, subject, category, scopes, provider, online }) => ({
-      code, name, subject, category, scopes: [...scopes], provider, online,
+      code,
+      name,
+      subject,
+      category,
+      scopes: [...scopes],
+      provider,
+      online,
     })),
   };
 }
@@ -335,7 +393,9 @@ export function checkEligibility(cat: Catalogue, specialtyCode: string, who: Reg
 
   const delegation = normalizeDelegation(who.delegatedTo);
   if (!delegation) {
-    return invalid(`无法识别的委托协会「${String(who.delegatedTo)}」，应为 cosmetic（北京医疗整形美容业协会）或 health-check（北京健康管理协会）`);
+    return invalid(
+      `无法识别的委托协会「${String(who.delegatedTo)}」，应为 cosmetic（北京医疗整形美容业协会）或 health-check（北京健康管理协会）`,
+    );
   }
 
   // 注3: association specialties only for physicians the district delegated to that association;
@@ -346,7 +406,9 @@ export function checkEligibility(cat: Catalogue, specialtyCode: string, who: Reg
   }
   if (specialty.provider === 'general' && delegation !== 'none') {
     const assoc = PROVIDER_NAMES[delegation];
-    return refuse(`该医师已由区考核办公室委托到${assoc}进行业务水平测评，只能报考${assoc}的专业，不能报考「${specialty.name}」`);
+    return refuse(
+      `该医师已由区考核办公室委托到${assoc}进行业务水平测评，只能报考${assoc}的专业，不能报考「${specialty.name}」`,
+    );
   }
 
   if (!specialty.categories.includes(category)) {
@@ -355,12 +417,16 @@ export function checkEligibility(cat: Catalogue, specialtyCode: string, who: Reg
 
   // Xicheng 2026 三(六): a physician with several scopes picks any one of them (西学中医除外).
   if (category === '临床' && scopes.has(TCM_SCOPE) && isTcmSpecialty(specialty)) {
-    return refuse(`西学中医师（临床类别加注中医执业范围）不能报考中医类专业「${specialty.name}」，应在其临床执业范围内选择报考专业`);
+    return refuse(
+      `西学中医师（临床类别加注中医执业范围）不能报考中医类专业「${specialty.name}」，应在其临床执业范围内选择报考专业`,
+    );
   }
 
   const admitted = specialtyScopeKeys(specialty);
   if (![...scopes].some((k) => admitted.has(k))) {
-    return refuse(`执业范围（${who.scopes.join('、')}）与「${specialty.name}」不符，该专业限执业范围：${specialty.scopes.join('、')}`);
+    return refuse(
+      `执业范围（${who.scopes.join('、')}）与「${specialty.name}」不符，该专业限执业范围：${specialty.scopes.join('、')}`,
+    );
   }
   return { ok: true, specialty };
 }

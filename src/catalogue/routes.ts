@@ -20,7 +20,12 @@ export function catalogueRoutes(catalogue: Catalogue) {
       path: '/',
       tags: ['catalogue'],
       summary: 'The Beijing specialty catalogue (报考专业)',
-      responses: { 200: { description: 'All specialties', content: { 'application/json': { schema: z.object({ specialties: z.array(specialty) }) } } } },
+      responses: {
+        200: {
+          description: 'All specialties',
+          content: { 'application/json': { schema: z.object({ specialties: z.array(specialty) }) } },
+        },
+      },
     }),
     (c) => c.json(body, 200),
   );

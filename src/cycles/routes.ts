@@ -23,11 +23,24 @@ export function cycleRoutes(cycles: CycleService) {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/', tags: ['cycles'], summary: 'All cycles', responses: { 200: jsonResponse('cycles') } }),
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['cycles'],
+      summary: 'All cycles',
+      responses: { 200: jsonResponse('cycles') },
+    }),
     (c) => c.json({ cycles: cycles.all().map(cycleView) }, 200),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/{cycleId}', tags: ['cycles'], summary: 'One cycle', request: { params }, responses: { 200: jsonResponse('the cycle') } }),
+    createRoute({
+      method: 'get',
+      path: '/{cycleId}',
+      tags: ['cycles'],
+      summary: 'One cycle',
+      request: { params },
+      responses: { 200: jsonResponse('the cycle') },
+    }),
     (c) => {
       const cycle = cycles.get(c.req.valid('param').cycleId);
       if (!cycle) throw new AppError('not_found', '考核周期不存在');

@@ -8,7 +8,9 @@ import { AppError } from '../http/errors.js';
 import { resolvePolicy } from '../policy/policies.js';
 import type { Policy } from '../policy/schema.js';
 
-export const cycleIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'cycle ids are letters, digits, "_" and "-"');
+export const cycleIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'cycle ids are letters, digits, "_" and "-"');
 
 export const cycleBodySchema = z
   .object({
@@ -60,7 +62,8 @@ export class CycleService {
   async upsert(cycleId: string, body: CycleBody): Promise<{ cycle: Cycle; created: boolean }> {
     const opensAt = new Date(body.opensAt);
     const closesAt = new Date(body.closesAt);
-    if (!(opensAt < closesAt)) throw new AppError('validation_failed', 'opensAt 必须早于 closesAt (opensAt must be before closesAt)');
+    if (!(opensAt < closesAt))
+      throw new AppError('validation_failed', 'opensAt 必须早于 closesAt (opensAt must be before closesAt)');
     const { policyId, policy } = resolvePolicy(this.builtins, body.policy);
     const now = new Date();
     const [row] = await this.db
@@ -79,12 +82,21 @@ export class CycleService {
 
   /** Reloads one cycle, or all of them. */
   async refresh(cycleId?: string): Promise<void> {
-    const rows = await (cycleId ? this.db.select().from(cycles).where(eq(cycles.cycleId, cycleId)) : this.db.select().from(cycles));
+    const rows = await (cycleId
+      ? this.db.select().from(cycles).where(eq(cycles.cycleId, cycleId))
+      : this.db.select().from(cycles));
     if (!cycleId) this.byId.clear();
     for (const r of rows) this.byId.set(r.cycleId, toCycle(r));
   }
 }
 
 function toCycle(r: typeof cycles.$inferSelect): Cycle {
-  return { cycleId: r.cycleId, title: r.title, opensAt: r.opensAt, closesAt: r.closesAt, policyId: r.policyId, policy: r.policy as Policy };
+  return {
+    cycleId: r.cycleId,
+    title: r.title,
+    opensAt: r.opensAt,
+    closesAt: r.closesAt,
+    policyId: r.policyId,
+    policy: r.policy as Policy,
+  };
 }

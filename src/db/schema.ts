@@ -70,7 +70,10 @@ export const candidates = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('candidates_cycle_id_number').on(t.cycleId, t.idNumber), index('candidates_id_number').on(t.idNumber)],
+  (t) => [
+    uniqueIndex('candidates_cycle_id_number').on(t.cycleId, t.idNumber),
+    index('candidates_id_number').on(t.idNumber),
+  ],
 );
 
 export const sessions = pgTable(
@@ -102,13 +105,20 @@ export const attempts = pgTable(
     /** The drawn paper: question ids and option orders per section (rebuildable from seed + versions). */
     paper: jsonb('paper').notNull(),
     /** Answers in the bank's own keys, by question id ("AC"). */
-    answers: jsonb('answers').notNull().$type<Record<string, string>>().default(sql`'{}'::jsonb`),
+    answers: jsonb('answers')
+      .notNull()
+      .$type<Record<string, string>>()
+      .default(sql`'{}'::jsonb`),
     /** Section timeline of a finished attempt: started/ended at, how each ended. */
-    sections: jsonb('sections').notNull().default(sql`'[]'::jsonb`),
+    sections: jsonb('sections')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     /** The attempt's Redis hash at the last checkpoint: enough to put a try in progress back. */
     checkpoint: jsonb('checkpoint').$type<Record<string, string>>(),
     /** Replayable history of the attempt's state machine. */
-    events: jsonb('events').notNull().default(sql`'[]'::jsonb`),
+    events: jsonb('events')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     scores: jsonb('scores'),
     score: real('score'),
     maxScore: real('max_score'),
@@ -124,6 +134,8 @@ export const attempts = pgTable(
   (t) => [
     uniqueIndex('attempts_candidate_exam_number').on(t.candidateId, t.examId, t.number),
     index('attempts_cycle').on(t.cycleId),
-    index('attempts_in_progress').on(t.status).where(sql`status = 'in_progress'`),
+    index('attempts_in_progress')
+      .on(t.status)
+      .where(sql`status = 'in_progress'`),
   ],
 );

@@ -6,14 +6,20 @@ import { seededRng } from './random.js';
 
 function bank(singles: number, cases = 0, matchings = 0, extra: object[] = []) {
   const q = (id: string) => ({
-    id, type: 'single', stem: id, answer: ['A'],
+    id,
+    type: 'single',
+    stem: id,
+    answer: ['A'],
     options: ['A', 'B', 'C', 'D'].map((key) => ({ key, text: `${id}${key}` })),
   });
   const questions: object[] = Array.from({ length: singles }, (_, i) => q(`s${i}`));
-  for (let c = 0; c < cases; c++) questions.push({ id: `c${c}`, type: 'case', stem: 'case', questions: [q(`c${c}a`), q(`c${c}b`), q(`c${c}c`)] });
+  for (let c = 0; c < cases; c++)
+    questions.push({ id: `c${c}`, type: 'case', stem: 'case', questions: [q(`c${c}a`), q(`c${c}b`), q(`c${c}c`)] });
   for (let m = 0; m < matchings; m++)
     questions.push({
-      id: `m${m}`, type: 'matching', options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({ key, text: `m${m}${key}` })),
+      id: `m${m}`,
+      type: 'matching',
+      options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({ key, text: `m${m}${key}` })),
       questions: [1, 2].map((j) => ({ id: `m${m}-${j}`, stem: 'x', answer: ['B'] })),
     });
   questions.push(...extra);
@@ -65,10 +71,23 @@ describe('drawing a section', () => {
 
   it('shuffles options, keeps fixed ones in place, one order per matching group, true/false as T/F', () => {
     const fixed = {
-      id: 'fx', type: 'single', stem: 'fx', answer: ['A'],
-      options: [{ key: 'A', text: 'a' }, { key: 'B', text: 'b' }, { key: 'C', text: 'c' }, { key: 'D', text: '以上都不是', fixed: true }],
+      id: 'fx',
+      type: 'single',
+      stem: 'fx',
+      answer: ['A'],
+      options: [
+        { key: 'A', text: 'a' },
+        { key: 'B', text: 'b' },
+        { key: 'C', text: 'c' },
+        { key: 'D', text: '以上都不是', fixed: true },
+      ],
     };
-    const noShuffle = { ...fixed, id: 'ns', shuffle: false, options: fixed.options.map(({ key, text }) => ({ key, text })) };
+    const noShuffle = {
+      ...fixed,
+      id: 'ns',
+      shuffle: false,
+      options: fixed.options.map(({ key, text }) => ({ key, text })),
+    };
     const tf = { id: 'tf', type: 'truefalse', stem: 'tf', answer: ['T'] };
     const b = bank(0, 0, 1, [fixed, noShuffle, tf]);
     const orders = new Set<string>();

@@ -16,20 +16,33 @@ export interface DrawnUnit {
 }
 
 export type DrawResult =
-  | { ok: true; units: DrawnUnit[]; reusedItems: number }
-  | { ok: false; available: number; needed: number };
+  { ok: true; units: DrawnUnit[]; reusedItems: number } | { ok: false; available: number; needed: number };
 
 const TRIES = 8;
 /** Papers read in the usual order of a Chinese exam: A1/A2, then A3/A4, B1, X, true/false. */
 const KIND_RANK = (u: Unit) =>
-  u.kind === 'case' ? 1 : u.kind === 'matching' ? 2 : u.items[0]!.type === 'multiple' ? 3 : u.items[0]!.type === 'truefalse' ? 4 : 0;
+  u.kind === 'case'
+    ? 1
+    : u.kind === 'matching'
+      ? 2
+      : u.items[0]!.type === 'multiple'
+        ? 3
+        : u.items[0]!.type === 'truefalse'
+          ? 4
+          : 0;
 
 /**
  * Picks whole units (a case or matching group is never split) until the section has exactly
  * `items` items worth exactly `points`. Units none of whose items the candidate has seen come
  * first; seen ones are used only when the unseen cannot fill the section.
  */
-export function drawSection(bank: BankVersion, items: number, points: number, seen: ReadonlySet<string>, rng: Rng): DrawResult {
+export function drawSection(
+  bank: BankVersion,
+  items: number,
+  points: number,
+  seen: ReadonlySet<string>,
+  rng: Rng,
+): DrawResult {
   if (bank.itemCount < items) return { ok: false, available: bank.itemCount, needed: items };
   const fresh: Unit[] = [];
   const stale: Unit[] = [];

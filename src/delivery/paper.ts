@@ -31,7 +31,8 @@ export const TYPE_CODE = { single: 's', multiple: 'm', truefalse: 't' } as const
 export function questionMeta(paper: Paper): [string, string][] {
   const out: [string, string][] = [];
   paper.sections.forEach((s, i) => {
-    for (const u of s.units) for (const it of u.items) out.push([it.id, `${i}|${TYPE_CODE[it.type]}|${it.order.join('')}`]);
+    for (const u of s.units)
+      for (const it of u.items) out.push([it.id, `${i}|${TYPE_CODE[it.type]}|${it.order.join('')}`]);
   });
   return out;
 }
@@ -51,14 +52,19 @@ export function packPaper(paper: Paper): string {
     sections: paper.sections.map(({ units, ...s }) => ({
       ...s,
       units: units
-        .map((u) => `${u.id}~${KIND_CODE[u.kind]}~${u.items.map((i) => `${i.id}:${TYPE_CODE[i.type]}:${i.order.join('')}`).join(',')}`)
+        .map(
+          (u) =>
+            `${u.id}~${KIND_CODE[u.kind]}~${u.items.map((i) => `${i.id}:${TYPE_CODE[i.type]}:${i.order.join('')}`).join(',')}`,
+        )
         .join(';'),
     })),
   });
 }
 
 export function unpackPaper(packed: string): Paper {
-  const raw = JSON.parse(packed) as Omit<Paper, 'sections'> & { sections: (Omit<PaperSection, 'units'> & { units: string })[] };
+  const raw = JSON.parse(packed) as Omit<Paper, 'sections'> & {
+    sections: (Omit<PaperSection, 'units'> & { units: string })[];
+  };
   return {
     ...raw,
     sections: raw.sections.map((s) => ({

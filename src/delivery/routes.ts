@@ -7,7 +7,10 @@ const questionId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/);
 const answersBody = z
   .object({
     answers: z
-      .record(questionId, z.array(z.string().regex(/^[A-HTF]$/, 'a choice is one letter A-H (T/F for true/false)')).max(8))
+      .record(
+        questionId,
+        z.array(z.string().regex(/^[A-HTF]$/, 'a choice is one letter A-H (T/F for true/false)')).max(8),
+      )
       .refine((a) => Object.keys(a).length >= 1 && Object.keys(a).length <= 200, 'send 1 to 200 answers'),
   })
   .strict();
@@ -16,7 +19,13 @@ const startBody = z.object({ exam: z.string().max(64).optional() }).strict();
 /** GET /v1/me and /v1/attempts/*: candidate routes (the auth middleware is mounted by the app). */
 export function meRoutes(delivery: DeliveryService) {
   return subApp().openapi(
-    createRoute({ method: 'get', path: '/', tags: ['candidate'], summary: 'The candidate, tries used and left, outcome', responses: { 200: jsonResponse('me') } }),
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['candidate'],
+      summary: 'The candidate, tries used and left, outcome',
+      responses: { 200: jsonResponse('me') },
+    }),
     async (c) => c.json(await delivery.me(c.get('candidate')), 200),
   );
 }
@@ -39,7 +48,14 @@ export function attemptRoutes(delivery: DeliveryService) {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/{id}', tags: ['attempts'], summary: 'The attempt view', request: { params: attemptParams }, responses: { 200: jsonResponse('the attempt view') } }),
+    createRoute({
+      method: 'get',
+      path: '/{id}',
+      tags: ['attempts'],
+      summary: 'The attempt view',
+      request: { params: attemptParams },
+      responses: { 200: jsonResponse('the attempt view') },
+    }),
     async (c) => c.json(await delivery.view(c.get('candidate'), c.req.valid('param').id), 200),
   );
   app.openapi(
@@ -48,10 +64,14 @@ export function attemptRoutes(delivery: DeliveryService) {
       path: '/{id}/answers',
       tags: ['attempts'],
       summary: 'Save answers (one or many; [] clears); idempotent',
-      request: { params: attemptParams, body: { content: { 'application/json': { schema: answersBody } }, required: true } },
+      request: {
+        params: attemptParams,
+        body: { content: { 'application/json': { schema: answersBody } }, required: true },
+      },
       responses: { 200: jsonResponse('{ saved, serverTime }') },
     }),
-    async (c) => c.json(await delivery.save(c.get('candidate'), c.req.valid('param').id, c.req.valid('json').answers), 200),
+    async (c) =>
+      c.json(await delivery.save(c.get('candidate'), c.req.valid('param').id, c.req.valid('json').answers), 200),
   );
   app.openapi(
     createRoute({
@@ -68,7 +88,14 @@ export function attemptRoutes(delivery: DeliveryService) {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/{id}/result', tags: ['attempts'], summary: 'The result of a finished try', request: { params: attemptParams }, responses: { 200: jsonResponse('result') } }),
+    createRoute({
+      method: 'get',
+      path: '/{id}/result',
+      tags: ['attempts'],
+      summary: 'The result of a finished try',
+      request: { params: attemptParams },
+      responses: { 200: jsonResponse('result') },
+    }),
     async (c) => c.json(await delivery.result(c.get('candidate'), c.req.valid('param').id), 200),
   );
   return app;

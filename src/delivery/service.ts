@@ -118,7 +118,9 @@ export class DeliveryService {
   async me(auth: CandidateAuth) {
     const ctx = await this.context(auth);
     const cycle = this.cycleOf(ctx.profile);
-    const exams = examsFor(cycle.policy, ctx.profile.procedure as Procedure).map((exam) => this.examStatus(exam, ctx.state));
+    const exams = examsFor(cycle.policy, ctx.profile.procedure as Procedure).map((exam) =>
+      this.examStatus(exam, ctx.state),
+    );
     const main = exams.find((e) => e.outcome !== 'passed') ?? exams[0];
     return {
       candidate: {
@@ -129,7 +131,12 @@ export class DeliveryService {
         level: ctx.profile.level,
         cycleId: cycle.cycleId,
       },
-      cycle: { cycleId: cycle.cycleId, title: cycle.title, opensAt: cycle.opensAt.toISOString(), closesAt: cycle.closesAt.toISOString() },
+      cycle: {
+        cycleId: cycle.cycleId,
+        title: cycle.title,
+        opensAt: cycle.opensAt.toISOString(),
+        closesAt: cycle.closesAt.toISOString(),
+      },
       attempts: main ? main.attempts : { used: 0, max: 0, remaining: 0 },
       activeAttemptId: ctx.state.active ?? null,
       outcome: main ? main.outcome : 'passed',
@@ -142,13 +149,28 @@ export class DeliveryService {
     const used = Number(state[`used:${exam.id}`] ?? 0);
     const passed = state[`passed:${exam.id}`] === '1';
     const active = Boolean(state.active);
-    const outcome = passed ? 'passed' : active ? 'in_progress' : used >= exam.maxAttempts ? 'failed' : used === 0 ? 'not_started' : 'in_progress';
+    const outcome = passed
+      ? 'passed'
+      : active
+        ? 'in_progress'
+        : used >= exam.maxAttempts
+          ? 'failed'
+          : used === 0
+            ? 'not_started'
+            : 'in_progress';
     return {
       id: exam.id,
       title: exam.title ?? exam.id,
       attempts: { used, max: exam.maxAttempts, remaining: Math.max(0, exam.maxAttempts - used) },
       outcome,
-      sections: exam.sections.map((s) => ({ id: s.id, title: s.title, durationSec: s.durationSec, items: s.items, points: s.points, passMark: s.passMark })),
+      sections: exam.sections.map((s) => ({
+        id: s.id,
+        title: s.title,
+        durationSec: s.durationSec,
+        items: s.items,
+        points: s.points,
+        passMark: s.passMark,
+      })),
     };
   }
 
@@ -157,8 +179,14 @@ export class DeliveryService {
       const ctx = await this.context(auth);
       const cycle = this.cycleOf(ctx.profile);
       const exams = examsFor(cycle.policy, ctx.profile.procedure as Procedure);
-      const exam = examId ? exams.find((e) => e.id === examId) : (exams.find((e) => ctx.state[`passed:${e.id}`] !== '1') ?? exams[0]);
-      if (!exam) throw new AppError('not_registered_for_exam', examId ? `未报名考试 ${examId}` : '该报名无需参加网上考试 (no online exam for this registration)');
+      const exam = examId
+        ? exams.find((e) => e.id === examId)
+        : (exams.find((e) => ctx.state[`passed:${e.id}`] !== '1') ?? exams[0]);
+      if (!exam)
+        throw new AppError(
+          'not_registered_for_exam',
+          examId ? `未报名考试 ${examId}` : '该报名无需参加网上考试 (no online exam for this registration)',
+        );
 
       // A try whose time ran out but that nobody has closed yet must not block the next one.
       if (ctx.state.active && (await this.closeIfDue(auth.candidateId, ctx.state.active))) continue;
@@ -167,9 +195,16 @@ export class DeliveryService {
       const used = Number(ctx.state[`used:${exam.id}`] ?? 0);
       if (ctx.state[`passed:${exam.id}`] === '1') throw new AppError('already_passed');
       if (ctx.state.active) throw new AppError('attempt_in_progress', undefined, { attemptId: ctx.state.active });
-      if (used >= exam.maxAttempts) throw new AppError('attempt_cap_reached', `最多可考 ${exam.maxAttempts} 次 (at most ${exam.maxAttempts} tries)`);
+      if (used >= exam.maxAttempts)
+        throw new AppError(
+          'attempt_cap_reached',
+          `最多可考 ${exam.maxAttempts} 次 (at most ${exam.maxAttempts} tries)`,
+        );
       if (ctx.now < cycle.opensAt.getTime() || ctx.now >= cycle.closesAt.getTime())
-        throw new AppError('window_closed', `考试时间为 ${cycle.opensAt.toISOString()} 至 ${cycle.closesAt.toISOString()}`);
+        throw new AppError(
+          'window_closed',
+          `考试时间为 ${cycle.opensAt.toISOString()} 至 ${cycle.closesAt.toISOString()}`,
+        );
       const specialty = this.catalogue.byCode.get(ctx.profile.specialty ?? '');
       const online = specialty?.online !== false;
       if (!online) throw new AppError('specialty_not_online', `${specialty?.name ?? ''}不进行网上考核`);
@@ -183,17 +218,34 @@ export class DeliveryService {
         seen.set(s.bankId, [...(seen.get(s.bankId) ?? []), ...ids]);
       }
       const args: (string | number)[] = [
-        '0', exam.id, exam.maxAttempts, used, cycle.opensAt.getTime(), cycle.closesAt.getTime(), online ? '1' : '0',
-        attemptId, packPaper(paper), cycle.cycleId, paper.sections.length,
+        '0',
+        exam.id,
+        exam.maxAttempts,
+        used,
+        cycle.opensAt.getTime(),
+        cycle.closesAt.getTime(),
+        online ? '1' : '0',
+        attemptId,
+        packPaper(paper),
+        cycle.cycleId,
+        paper.sections.length,
         ...paper.sections.flatMap((s) => [s.id, s.durationMs]),
-        seen.size, ...[...seen].flatMap(([bank, ids]) => [`seen:${bank}`, ids.join(',')]),
+        seen.size,
+        ...[...seen].flatMap(([bank, ids]) => [`seen:${bank}`, ids.join(',')]),
         ...questionMeta(paper).flat(),
       ];
       const k = this.keys;
       const cid = auth.candidateId;
       const reply = await this.scripts.run(
         'dkStart',
-        [k.session(cid, auth.tokenHash), k.state(cid), k.attempt(cid, attemptId), k.questions(cid, attemptId), k.paper(cid, attemptId), k.log(cid, attemptId)],
+        [
+          k.session(cid, auth.tokenHash),
+          k.state(cid),
+          k.attempt(cid, attemptId),
+          k.questions(cid, attemptId),
+          k.paper(cid, attemptId),
+          k.log(cid, attemptId),
+        ],
         args,
       );
       if (reply[0] === 'err') {
@@ -208,8 +260,13 @@ export class DeliveryService {
       await this.jobs.scheduleDeadline(cid, attemptId, 0, paper.sections[0]!.durationMs + this.opts.graceMs);
       const first = paper.sections[0]!;
       const attempt: Record<string, string> = {
-        st: 'in_progress', n: String(paper.sections.length), cur: '0', num: String(number), exam: exam.id,
-        s0: String(now), e0: String(now + first.durationMs),
+        st: 'in_progress',
+        n: String(paper.sections.length),
+        cur: '0',
+        num: String(number),
+        exam: exam.id,
+        s0: String(now),
+        e0: String(now + first.durationMs),
         ...Object.fromEntries(paper.sections.map((s, i) => [`sid${i}`, s.id])),
       };
       return this.render(attemptId, { now, moved: false, attempt, answers: {}, paper });
@@ -235,7 +292,12 @@ export class DeliveryService {
     const cid = auth.candidateId;
     const args: (string | number)[] = ['0', this.opts.graceMs];
     for (const [qid, letters] of Object.entries(answers)) args.push(qid, letters.join(''));
-    const reply = await this.runAuthed(auth, 'dkSave', [k.attempt(cid, attemptId), k.questions(cid, attemptId), k.answers(cid, attemptId), k.log(cid, attemptId)], args);
+    const reply = await this.runAuthed(
+      auth,
+      'dkSave',
+      [k.attempt(cid, attemptId), k.questions(cid, attemptId), k.answers(cid, attemptId), k.log(cid, attemptId)],
+      args,
+    );
     if (reply[0] === 'err') throw scriptError(reply);
     const now = Number(reply[1]);
     if (reply[2] === 1) await this.afterMove(cid, attemptId, null);
@@ -261,7 +323,11 @@ export class DeliveryService {
     if (snap.attempt.st === 'closed') snap = (await this.settle(auth.candidateId, attemptId, snap)) ?? snap;
     if (snap.attempt.st !== 'settled') {
       const retry = snap.attempt.st === 'closed' ? Math.ceil(this.opts.graceMs / 1000) : undefined;
-      throw new AppError('attempt_not_finished', '考试尚未结束 (the attempt is not finished)', retry ? { retryAfterSec: retry } : undefined);
+      throw new AppError(
+        'attempt_not_finished',
+        '考试尚未结束 (the attempt is not finished)',
+        retry ? { retryAfterSec: retry } : undefined,
+      );
     }
     return resultView(attemptId, JSON.parse(snap.attempt.result!) as AttemptScore);
   }
@@ -291,7 +357,8 @@ export class DeliveryService {
     if (!snap) return 'gone';
     const settled = await this.afterMove(candidateId, attemptId, snap);
     // The sweeper found Postgres behind Redis (the finish job was lost): queue the record again.
-    if (opts.record && !settled && snap.attempt.st === 'settled') await this.jobs.attemptFinished({ candidateId, attemptId });
+    if (opts.record && !settled && snap.attempt.st === 'settled')
+      await this.jobs.attemptFinished({ candidateId, attemptId });
     const st = (settled ?? snap).attempt.st;
     return st === 'settled' ? 'settled' : st === 'closed' ? 'waiting' : 'running';
   }
@@ -304,7 +371,12 @@ export class DeliveryService {
     const a = snap.attempt;
     if (a.st === 'in_progress') {
       const cur = Number(a.cur);
-      await this.jobs.scheduleDeadline(candidateId, attemptId, cur, Number(a[`e${cur}`]) - snap.now + this.opts.graceMs);
+      await this.jobs.scheduleDeadline(
+        candidateId,
+        attemptId,
+        cur,
+        Number(a[`e${cur}`]) - snap.now + this.opts.graceMs,
+      );
       return null;
     }
     if (a.st === 'closed') return this.settle(candidateId, attemptId, snap);
@@ -319,7 +391,14 @@ export class DeliveryService {
     const exam = snap.attempt.exam!;
     const reply = await this.scripts.run(
       'dkSettle',
-      [k.state(candidateId), k.attempt(candidateId, attemptId), k.questions(candidateId, attemptId), k.answers(candidateId, attemptId), k.paper(candidateId, attemptId), k.log(candidateId, attemptId)],
+      [
+        k.state(candidateId),
+        k.attempt(candidateId, attemptId),
+        k.questions(candidateId, attemptId),
+        k.answers(candidateId, attemptId),
+        k.paper(candidateId, attemptId),
+        k.log(candidateId, attemptId),
+      ],
       [attemptId, exam, score.passed ? '1' : '0', JSON.stringify(score), this.opts.graceMs, this.opts.keepSec],
     );
     if (reply[0] === 'err') {
@@ -375,7 +454,9 @@ export class DeliveryService {
       if (!v) throw new Error(`bank ${s.bankId}@${s.bankVersion} is missing`);
       versions.set(`${s.bankId}@${s.bankVersion}`, v);
     }
-    return scoreAttempt(paper, answers, (bankId, version, itemId) => versions.get(`${bankId}@${version}`)?.itemById.get(itemId));
+    return scoreAttempt(paper, answers, (bankId, version, itemId) =>
+      versions.get(`${bankId}@${version}`)?.itemById.get(itemId),
+    );
   }
 
   /** Closes (and settles) the candidate's active attempt when its time is up. True if it is no longer active. */
@@ -396,18 +477,29 @@ export class DeliveryService {
   // ---------------------------------------------------------------- Redis plumbing
 
   /** Runs a candidate script; a session Redis does not know is looked up in Postgres once. */
-  private async runAuthed(auth: CandidateAuth, name: ScriptName, keys: string[], args: (string | number)[]): Promise<Reply> {
+  private async runAuthed(
+    auth: CandidateAuth,
+    name: ScriptName,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<Reply> {
     const sessionKey = this.keys.session(auth.candidateId, auth.tokenHash);
     let reply = await this.scripts.run(name, [sessionKey, ...keys], args);
     if (reply[0] === 'err' && reply[1] === 'nosession') {
-      if (!(await this.candidates.restoreSession(auth.candidateId, auth.tokenHash))) throw new AppError('unauthenticated');
+      if (!(await this.candidates.restoreSession(auth.candidateId, auth.tokenHash)))
+        throw new AppError('unauthenticated');
       reply = await this.scripts.run(name, [sessionKey, ...keys], args);
       if (reply[0] === 'err' && reply[1] === 'nosession') throw new AppError('unauthenticated');
     }
     return reply;
   }
 
-  private async snapshot(auth: CandidateAuth, name: 'dkView' | 'dkSubmit', attemptId: string, extra: string[]): Promise<Snapshot> {
+  private async snapshot(
+    auth: CandidateAuth,
+    name: 'dkView' | 'dkSubmit',
+    attemptId: string,
+    extra: string[],
+  ): Promise<Snapshot> {
     const k = this.keys;
     const cid = auth.candidateId;
     const keys = [k.attempt(cid, attemptId), k.answers(cid, attemptId), k.paper(cid, attemptId), k.log(cid, attemptId)];
@@ -422,7 +514,13 @@ export class DeliveryService {
 
   private async internalSnapshot(candidateId: string, attemptId: string): Promise<Snapshot | null> {
     const k = this.keys;
-    const keys = [k.session(candidateId, '-'), k.attempt(candidateId, attemptId), k.answers(candidateId, attemptId), k.paper(candidateId, attemptId), k.log(candidateId, attemptId)];
+    const keys = [
+      k.session(candidateId, '-'),
+      k.attempt(candidateId, attemptId),
+      k.answers(candidateId, attemptId),
+      k.paper(candidateId, attemptId),
+      k.log(candidateId, attemptId),
+    ];
     let reply = await this.scripts.run('dkView', keys, ['1', '1']);
     if (reply[0] === 'err' && reply[1] === 'not_found' && (await this.restoreFromRecord(candidateId, attemptId)))
       reply = await this.scripts.run('dkView', keys, ['1', '1']);
@@ -431,7 +529,14 @@ export class DeliveryService {
   }
 
   private toSnapshot(attemptId: string, reply: Reply): Snapshot {
-    const [, now, moved, attemptFlat, answersFlat, paperJson] = reply as [string, number, number, string[], string[], string | false | null];
+    const [, now, moved, attemptFlat, answersFlat, paperJson] = reply as [
+      string,
+      number,
+      number,
+      string[],
+      string[],
+      string | false | null,
+    ];
     let paper = this.papers.get(attemptId);
     if (!paper) {
       if (!paperJson) throw new Error(`paper of ${attemptId} was not returned`);
@@ -476,12 +581,19 @@ export class DeliveryService {
     }
     for (const [bank, ids] of seen) state[`seen:${bank}`] = ids.join(',');
     const profile: Record<string, string> = {
-      cycle: cand.cycleId, specialty: cand.specialty, level: cand.level, procedure: cand.procedure, name: cand.name, idNumber: cand.idNumber,
+      cycle: cand.cycleId,
+      specialty: cand.specialty,
+      level: cand.level,
+      procedure: cand.procedure,
+      name: cand.name,
+      idNumber: cand.idNumber,
     };
     const k = this.keys;
-    await this.scripts.run('dkHydrate', [k.profile(candidateId), k.state(candidateId)], [
-      Object.keys(profile).length, ...Object.entries(profile).flat(), ...Object.entries(state).flat(),
-    ]);
+    await this.scripts.run(
+      'dkHydrate',
+      [k.profile(candidateId), k.state(candidateId)],
+      [Object.keys(profile).length, ...Object.entries(profile).flat(), ...Object.entries(state).flat()],
+    );
     if (state.active) await this.restoreFromRecord(candidateId, state.active);
   }
 
@@ -493,7 +605,11 @@ export class DeliveryService {
     const k = this.keys;
     await Promise.all(
       profiles.map(({ candidateId, ...profile }) =>
-        this.scripts.run('dkHydrate', [k.profile(candidateId), k.state(candidateId)], [Object.keys(profile).length, ...Object.entries(profile).flat()]),
+        this.scripts.run(
+          'dkHydrate',
+          [k.profile(candidateId), k.state(candidateId)],
+          [Object.keys(profile).length, ...Object.entries(profile).flat()],
+        ),
       ),
     );
   }
@@ -501,7 +617,10 @@ export class DeliveryService {
   /** Loads a candidate's profile and state into Redis when they are not there (called at login). */
   async ensureHot(candidateId: string): Promise<void> {
     const k = this.keys;
-    const [loaded, profile] = await Promise.all([this.redis.hexists(k.state(candidateId), 'loaded'), this.redis.exists(k.profile(candidateId))]);
+    const [loaded, profile] = await Promise.all([
+      this.redis.hexists(k.state(candidateId), 'loaded'),
+      this.redis.exists(k.profile(candidateId)),
+    ]);
     if (!loaded || !profile) await this.hydrate(candidateId);
   }
 
@@ -517,10 +636,21 @@ export class DeliveryService {
       ...(r.checkpoint?.st
         ? r.checkpoint
         : {
-            st: 'in_progress', n: String(paper.sections.length), cur: '0', num: String(r.number), exam: r.examId, cycle: r.cycleId,
-            created: String(r.startedAt.getTime()), s0: String(r.startedAt.getTime()),
+            st: 'in_progress',
+            n: String(paper.sections.length),
+            cur: '0',
+            num: String(r.number),
+            exam: r.examId,
+            cycle: r.cycleId,
+            created: String(r.startedAt.getTime()),
+            s0: String(r.startedAt.getTime()),
             e0: String(r.startedAt.getTime() + paper.sections[0]!.durationMs),
-            ...Object.fromEntries(paper.sections.flatMap((s, i) => [[`sid${i}`, s.id], [`d${i}`, String(s.durationMs)]])),
+            ...Object.fromEntries(
+              paper.sections.flatMap((s, i) => [
+                [`sid${i}`, s.id],
+                [`d${i}`, String(s.durationMs)],
+              ]),
+            ),
           }),
       // The new log goes on from where the checkpoint left the old one.
       lb: String(r.checkpointLog),
@@ -529,8 +659,23 @@ export class DeliveryService {
     const k = this.keys;
     await this.scripts.run(
       'dkRestore',
-      [k.attempt(candidateId, attemptId), k.questions(candidateId, attemptId), k.answers(candidateId, attemptId), k.paper(candidateId, attemptId), k.log(candidateId, attemptId), k.state(candidateId)],
-      [attemptId, Object.keys(fields).length, ...Object.entries(fields).flat(), Object.keys(answers).length, ...Object.entries(answers).flat(), packPaper(paper), ...questionMeta(paper).flat()],
+      [
+        k.attempt(candidateId, attemptId),
+        k.questions(candidateId, attemptId),
+        k.answers(candidateId, attemptId),
+        k.paper(candidateId, attemptId),
+        k.log(candidateId, attemptId),
+        k.state(candidateId),
+      ],
+      [
+        attemptId,
+        Object.keys(fields).length,
+        ...Object.entries(fields).flat(),
+        Object.keys(answers).length,
+        ...Object.entries(answers).flat(),
+        packPaper(paper),
+        ...questionMeta(paper).flat(),
+      ],
     );
     return true;
   }
@@ -542,16 +687,33 @@ export class DeliveryService {
     const sections: PaperSection[] = exam.sections.map((s) => {
       const bankId = s.bank === '@specialty' ? ctx.profile.specialty! : s.bank;
       const bank = this.banks.latest(bankId);
-      if (!bank) throw new AppError('bank_missing', `题库 ${bankId} 尚未发布 (bank ${bankId} is not published)`, { section: s.id, bankId });
+      if (!bank)
+        throw new AppError('bank_missing', `题库 ${bankId} 尚未发布 (bank ${bankId} is not published)`, {
+          section: s.id,
+          bankId,
+        });
       const seenIds = new Set((ctx.state[`seen:${bankId}`] ?? '').split(',').filter(Boolean));
       const drawn = drawSection(bank, s.items, s.points, seenIds, seededRng(seed, s.id));
       if (!drawn.ok)
-        throw new AppError('bank_too_small', `题库 ${bankId} 无法组成「${s.title}」：需要 ${drawn.needed} 题，可用 ${drawn.available} 题`, {
-          section: s.id, bankId, needed: drawn.needed, available: drawn.available,
-        });
+        throw new AppError(
+          'bank_too_small',
+          `题库 ${bankId} 无法组成「${s.title}」：需要 ${drawn.needed} 题，可用 ${drawn.available} 题`,
+          {
+            section: s.id,
+            bankId,
+            needed: drawn.needed,
+            available: drawn.available,
+          },
+        );
       return {
-        id: s.id, title: s.title, bankId, bankVersion: bank.version, durationMs: s.durationSec * 1000, points: s.points,
-        passMark: passMarkFor(s.passMark, level), units: drawn.units,
+        id: s.id,
+        title: s.title,
+        bankId,
+        bankVersion: bank.version,
+        durationMs: s.durationSec * 1000,
+        points: s.points,
+        passMark: passMarkFor(s.passMark, level),
+        units: drawn.units,
       };
     });
     return { examId: exam.id, policyId: cycle.policyId, level, seed, sections };
@@ -572,7 +734,14 @@ export class DeliveryService {
     const sections = paper.sections.map((s, i) => ({
       id: s.id,
       title: s.title,
-      status: i < cur || finished ? (a[`h${i}`] === 'time' ? 'timed_out' : 'submitted') : i === cur ? 'in_progress' : 'not_started',
+      status:
+        i < cur || finished
+          ? a[`h${i}`] === 'time'
+            ? 'timed_out'
+            : 'submitted'
+          : i === cur
+            ? 'in_progress'
+            : 'not_started',
       durationSec: s.durationMs / 1000,
       items: s.units.reduce((t, u) => t + u.items.length, 0),
     }));
@@ -635,7 +804,14 @@ function resultView(attemptId: string, score: AttemptScore) {
     passed: score.passed,
     score: score.score,
     maxScore: score.maxScore,
-    sections: score.sections.map((s) => ({ id: s.id, title: s.title, score: s.score, maxScore: s.maxScore, passMark: s.passMark, passed: s.passed })),
+    sections: score.sections.map((s) => ({
+      id: s.id,
+      title: s.title,
+      score: s.score,
+      maxScore: s.maxScore,
+      passMark: s.passMark,
+      passed: s.passed,
+    })),
   };
 }
 
@@ -656,7 +832,13 @@ function pairs(flat: string[]): Record<string, string> {
   return out;
 }
 
-const SCRIPT_ERRORS = new Set<string>(['not_found', 'question_not_in_section', 'section_closed', 'invalid_choice', 'attempt_not_finished']);
+const SCRIPT_ERRORS = new Set<string>([
+  'not_found',
+  'question_not_in_section',
+  'section_closed',
+  'invalid_choice',
+  'attempt_not_finished',
+]);
 
 function scriptError(reply: Reply): AppError {
   const code = String(reply[1]);

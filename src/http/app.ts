@@ -21,7 +21,10 @@ export function subApp() {
     defaultHook: (result) => {
       if (!result.success) {
         const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-        const head = issues.slice(0, 3).map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ');
+        const head = issues
+          .slice(0, 3)
+          .map((i) => `${i.path || '(body)'}: ${i.message}`)
+          .join('; ');
         throw new AppError('validation_failed', head, { errors: issues });
       }
     },
@@ -32,7 +35,9 @@ export function problem(c: Context, err: AppError) {
   if (err.extra?.retryAfterSec !== undefined) c.header('Retry-After', String(Math.ceil(err.extra.retryAfterSec)));
   // The rest of an oversize body is not read: the connection cannot be reused.
   if (err.code === 'payload_too_large') c.header('Connection', 'close');
-  return c.body(JSON.stringify(err.toProblem(c.req.path)), err.status as 400, { 'content-type': 'application/problem+json' });
+  return c.body(JSON.stringify(err.toProblem(c.req.path)), err.status as 400, {
+    'content-type': 'application/problem+json',
+  });
 }
 
 export function onError(log: (msg: string, extra?: Record<string, unknown>) => void) {
@@ -40,12 +45,26 @@ export function onError(log: (msg: string, extra?: Record<string, unknown>) => v
     if (err instanceof AppError) return problem(c, err);
     if (err instanceof HTTPException) {
       // Hono's own rejections: malformed JSON (400), body limits (413) and the like.
-      const code = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthenticated' : err.status === 404 ? 'not_found' : 'validation_failed';
+      const code =
+        err.status === 413
+          ? 'payload_too_large'
+          : err.status === 401
+            ? 'unauthenticated'
+            : err.status === 404
+              ? 'not_found'
+              : 'validation_failed';
       return problem(c, new AppError(code, err.message || undefined));
     }
     if (err instanceof ZodError)
-      return problem(c, new AppError('validation_failed', err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')));
-    if (err instanceof SyntaxError) return problem(c, new AppError('validation_failed', `malformed JSON: ${err.message}`));
+      return problem(
+        c,
+        new AppError(
+          'validation_failed',
+          err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+        ),
+      );
+    if (err instanceof SyntaxError)
+      return problem(c, new AppError('validation_failed', `malformed JSON: ${err.message}`));
     log('unhandled error', { path: c.req.path, method: c.req.method, error: err.stack ?? String(err) });
     return problem(c, new AppError('internal_error', '服务器内部错误，请稍后重试 (internal error)'));
   };
@@ -61,7 +80,10 @@ export function bodyLimits(): MiddlewareHandler {
   const tooLarge = () => {
     throw new AppError('payload_too_large', undefined);
   };
-  const counting = { small: bodyLimit({ maxSize: MiB, onError: tooLarge }), large: bodyLimit({ maxSize: 50 * MiB, onError: tooLarge }) };
+  const counting = {
+    small: bodyLimit({ maxSize: MiB, onError: tooLarge }),
+    large: bodyLimit({ maxSize: 50 * MiB, onError: tooLarge }),
+  };
   return async (c, next) => {
     const large = c.req.path.endsWith('/import') && /^\/v1\/admin\/banks\/[^/]+\/import$/.test(c.req.path);
     const declared = c.req.header('content-length');

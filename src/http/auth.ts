@@ -15,7 +15,8 @@ export function adminAuth(adminToken: string): MiddlewareHandler {
   return async (c, next) => {
     const token = bearer(c.req.header('authorization'));
     if (!token) throw new AppError('unauthenticated', '需要管理员令牌 (admin token required)');
-    if (!timingSafeEqual(createHash('sha256').update(token).digest(), want)) throw new AppError('forbidden', '管理员令牌无效 (not an admin token)');
+    if (!timingSafeEqual(createHash('sha256').update(token).digest(), want))
+      throw new AppError('forbidden', '管理员令牌无效 (not an admin token)');
     await next();
   };
 }

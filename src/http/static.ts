@@ -72,7 +72,8 @@ export function mountWebClient(app: Hono<any, any, any>, opts: { root?: string }
     (value: string): MiddlewareHandler =>
     async (c, next) => {
       await next();
-      if (c.res.status === 200 || c.res.status === 206 || c.res.status === 304) c.res.headers.set('Cache-Control', value);
+      if (c.res.status === 200 || c.res.status === 206 || c.res.status === 304)
+        c.res.headers.set('Cache-Control', value);
     };
 
   // index.html is small: read it on each request (a rebuild is picked up at once), ETag for 304s.
@@ -88,7 +89,13 @@ export function mountWebClient(app: Hono<any, any, any>, opts: { root?: string }
     }
     if (!cached || cached.file !== file || cached.mtimeMs !== stat.mtimeMs || cached.size !== stat.size) {
       const body = readFileSync(file, 'utf8');
-      cached = { file, mtimeMs: stat.mtimeMs, size: stat.size, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+      cached = {
+        file,
+        mtimeMs: stat.mtimeMs,
+        size: stat.size,
+        body,
+        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+      };
     }
     c.header('Cache-Control', CACHE_REVALIDATE);
     c.header('ETag', cached.etag);
@@ -107,7 +114,10 @@ export function mountWebClient(app: Hono<any, any, any>, opts: { root?: string }
   const forRoot = () => {
     let h = handlers.get(site.root);
     if (!h) {
-      h = { assets: serveStatic({ root: site.root, precompressed: true }), favicon: serveStatic({ root: site.root, path: 'favicon.svg' }) };
+      h = {
+        assets: serveStatic({ root: site.root, precompressed: true }),
+        favicon: serveStatic({ root: site.root, path: 'favicon.svg' }),
+      };
       handlers.set(site.root, h);
     }
     return h;

@@ -19,7 +19,11 @@ export const sectionSchema = z
     title: z.string().min(1).max(100),
     /** A bank id, or "@specialty" for the bank of the candidate's registered specialty. */
     bank: z.union([z.literal('@specialty'), slug]),
-    durationSec: z.number().int().min(1).max(24 * 3600),
+    durationSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600),
     items: z.number().int().min(1).max(1000),
     points: z.number().positive().max(10_000),
     passMark: passMarkSchema,

@@ -13,22 +13,42 @@ import { checkpointPositions, recordCheckpoints, recordStarted, type Checkpoint 
 const LUA = readFileSync(new URL('./lua/checkpoint.lua', import.meta.url), 'utf8');
 
 type Reply = ['gone'] | ['whole', number, string[], string[]] | ['delta', number, string[], string[] | null];
-type WithCheckpoint = Redis & { dkCheckpoint(attempt: string, answers: string, log: string, from: number, whole: '0' | '1'): Promise<Reply> };
+type WithCheckpoint = Redis & {
+  dkCheckpoint(attempt: string, answers: string, log: string, from: number, whole: '0' | '1'): Promise<Reply>;
+};
 
 export function defineCheckpointScript(redis: Redis): void {
   if (!('dkCheckpoint' in redis)) redis.defineCommand('dkCheckpoint', { numberOfKeys: 3, lua: LUA });
 }
 
-export async function checkpoint(deps: { redis: Redis; keys: Keys; db: Db; delivery: DeliveryService }, items: AttemptRef[]) {
+export async function checkpoint(
+  deps: { redis: Redis; keys: Keys; db: Db; delivery: DeliveryService },
+  items: AttemptRef[],
+) {
   const { keys, db, delivery } = deps;
   const redis = deps.redis as WithCheckpoint;
   const unique = [...new Map(items.map((i) => [i.attemptId, i])).values()];
-  const positions = await checkpointPositions(db, unique.map((i) => i.attemptId));
+  const positions = await checkpointPositions(
+    db,
+    unique.map((i) => i.attemptId),
+  );
   const [[sec, micro], replies, papers] = await Promise.all([
     redis.time(),
-    Promise.all(unique.map((i) => redis.dkCheckpoint(keys.attempt(i.candidateId, i.attemptId), keys.answers(i.candidateId, i.attemptId), keys.log(i.candidateId, i.attemptId), positions.get(i.attemptId) ?? 0, positions.has(i.attemptId) ? '0' : '1'))),
+    Promise.all(
+      unique.map((i) =>
+        redis.dkCheckpoint(
+          keys.attempt(i.candidateId, i.attemptId),
+          keys.answers(i.candidateId, i.attemptId),
+          keys.log(i.candidateId, i.attemptId),
+          positions.get(i.attemptId) ?? 0,
+          positions.has(i.attemptId) ? '0' : '1',
+        ),
+      ),
+    ),
     // A try Postgres has no row for gets its first record now, paper included.
-    Promise.all(unique.map((i) => (positions.has(i.attemptId) ? null : redis.get(keys.paper(i.candidateId, i.attemptId))))),
+    Promise.all(
+      unique.map((i) => (positions.has(i.attemptId) ? null : redis.get(keys.paper(i.candidateId, i.attemptId)))),
+    ),
   ]);
   const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
 
@@ -42,7 +62,11 @@ export async function checkpoint(deps: { redis: Redis; keys: Keys; db: Db; deliv
     if (!c) return;
     const paper = papers[n];
     if (!positions.has(ref.attemptId)) {
-      if (paper) firsts.push({ ...delivery.startedRecord(ref.candidateId, ref.attemptId, c.state!, unpackPaper(paper)), checkpoint: c });
+      if (paper)
+        firsts.push({
+          ...delivery.startedRecord(ref.candidateId, ref.attemptId, c.state!, unpackPaper(paper)),
+          checkpoint: c,
+        });
     } else updates.push(c);
   });
   const updated = await recordCheckpoints(db, updates);
@@ -62,14 +86,24 @@ function stateOf(flat: string[]): Record<string, string> | null {
   return state.st ? state : null;
 }
 
-function wholeCheckpoint(ref: AttemptRef, from: number, reply: ['whole', number, string[], string[]], at: number): Checkpoint | null {
+function wholeCheckpoint(
+  ref: AttemptRef,
+  from: number,
+  reply: ['whole', number, string[], string[]],
+  at: number,
+): Checkpoint | null {
   const state = stateOf(reply[2]);
   if (!state) return null;
   return { ...ref, whole: true, answers: pairs(reply[3]), cleared: [], state, from, to: reply[1], at };
 }
 
 /** The last answer per question among the new log entries ("<ms>|answer|<question>|<keys>", "" clears). */
-function deltaCheckpoint(ref: AttemptRef, from: number, reply: ['delta', number, string[], string[] | null], at: number): Checkpoint | null {
+function deltaCheckpoint(
+  ref: AttemptRef,
+  from: number,
+  reply: ['delta', number, string[], string[] | null],
+  at: number,
+): Checkpoint | null {
   const [, to, entries, stateFlat] = reply;
   if (!entries.length) return null;
   const answers: Record<string, string> = {};
@@ -86,5 +120,14 @@ function deltaCheckpoint(ref: AttemptRef, from: number, reply: ['delta', number,
       cleared.add(question);
     }
   }
-  return { ...ref, whole: false, answers, cleared: [...cleared], state: stateFlat ? stateOf(stateFlat) : null, from, to, at };
+  return {
+    ...ref,
+    whole: false,
+    answers,
+    cleared: [...cleared],
+    state: stateFlat ? stateOf(stateFlat) : null,
+    from,
+    to,
+    at,
+  };
 }

@@ -10,9 +10,7 @@ import { overdueAttempts, recordFinished } from './records.js';
 
 export const QUEUES = { deadlines: 'deadlines', records: 'records' } as const;
 
-type RecordJob =
-  | { name: 'finished'; data: AttemptRef }
-  | { name: 'checkpoint'; data: { items: AttemptRef[] } };
+type RecordJob = { name: 'finished'; data: AttemptRef } | { name: 'checkpoint'; data: { items: AttemptRef[] } };
 
 const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
 const RETRY = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 } };
@@ -46,7 +44,11 @@ export class JobQueues implements DeliveryJobs {
   async checkpoint(items: AttemptRef[]) {
     if (!items.length) return;
     const jobId = `checkpoint-${this.processTag}-${++this.checkpointSeq}`;
-    await this.records.add('checkpoint', { items }, { jobId, ...KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
+    await this.records.add(
+      'checkpoint',
+      { items },
+      { jobId, ...KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } },
+    );
   }
 
   /** The backstop: one sweep at a time across all workers, however many there are. */
@@ -101,7 +103,8 @@ export function startWorkers(d: WorkerDeps): { close(): Promise<void> } {
   );
   for (const w of [deadlines, records])
     w.on('failed', (job, err) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) d.log('job failed for good', { queue: w.name, jobId: job.id, error: err.message });
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+        d.log('job failed for good', { queue: w.name, jobId: job.id, error: err.message });
     });
   return {
     close: async () => {

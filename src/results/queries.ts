@@ -27,7 +27,11 @@ export interface ResultRow {
 export async function cycleResults(db: Db, cycles: CycleService, cycleId: string): Promise<ResultRow[]> {
   const cycle = cycles.get(cycleId);
   if (!cycle) throw new AppError('not_found', `考核周期 ${cycleId} 不存在`);
-  const people = await db.select().from(candidates).where(eq(candidates.cycleId, cycleId)).orderBy(asc(candidates.idNumber));
+  const people = await db
+    .select()
+    .from(candidates)
+    .where(eq(candidates.cycleId, cycleId))
+    .orderBy(asc(candidates.idNumber));
   const tries = await db
     .select({
       candidateId: attempts.candidateId,
@@ -72,7 +76,9 @@ export async function cycleResults(db: Db, cycles: CycleService, cycleId: string
       triesUsed: mine.length,
       maxTries: exams.reduce((t, e) => t + e.maxAttempts, 0),
       bestScore: best?.score ?? null,
-      bestSections: bestScores ? bestScores.sections.map((s) => ({ id: s.id, score: s.score, maxScore: s.maxScore, passed: s.passed })) : [],
+      bestSections: bestScores
+        ? bestScores.sections.map((s) => ({ id: s.id, score: s.score, maxScore: s.maxScore, passed: s.passed }))
+        : [],
       outcome,
       lastAttemptAt: mine.length ? new Date(Math.max(...mine.map((m) => m.startedAt.getTime()))).toISOString() : null,
     };

@@ -25,9 +25,19 @@ export async function recordStarted(db: Db, list: (StartedRecord & { checkpoint:
   for (let i = 0; i < list.length; i += CHUNK) {
     const rows = JSON.stringify(
       list.slice(i, i + CHUNK).map((r) => ({
-        attempt_id: r.attemptId, candidate_id: r.candidateId, cycle_id: r.cycleId, exam_id: r.examId, number: r.number, seed: r.seed,
-        bank_versions: r.bankVersions, paper: r.paper, started_at: r.startedAt,
-        answers: r.checkpoint.answers, checkpoint: r.checkpoint.state, checkpoint_at: r.checkpoint.at, checkpoint_log: r.checkpoint.to,
+        attempt_id: r.attemptId,
+        candidate_id: r.candidateId,
+        cycle_id: r.cycleId,
+        exam_id: r.examId,
+        number: r.number,
+        seed: r.seed,
+        bank_versions: r.bankVersions,
+        paper: r.paper,
+        started_at: r.startedAt,
+        answers: r.checkpoint.answers,
+        checkpoint: r.checkpoint.state,
+        checkpoint_at: r.checkpoint.at,
+        checkpoint_log: r.checkpoint.to,
       })),
     );
     await db.execute(sql`
@@ -102,7 +112,14 @@ export async function recordCheckpoints(db: Db, list: Checkpoint[]): Promise<num
   for (let i = 0; i < list.length; i += CHUNK) {
     const rows = JSON.stringify(
       list.slice(i, i + CHUNK).map((c) => ({
-        attempt_id: c.attemptId, whole: c.whole, answers: c.answers, cleared: c.cleared, checkpoint: c.state, from_log: c.from, to_log: c.to, at: c.at,
+        attempt_id: c.attemptId,
+        whole: c.whole,
+        answers: c.answers,
+        cleared: c.cleared,
+        checkpoint: c.state,
+        from_log: c.from,
+        to_log: c.to,
+        at: c.at,
       })),
     );
     const result = await db.execute(sql`

@@ -16,7 +16,12 @@ export function cycleResultRoutes(db: Db, cycles: CycleService) {
       tags: ['results'],
       summary: 'One row per candidate, from Postgres; Accept: text/csv for a sheet',
       request: { params: z.object({ cycleId: cycleIdSchema }) },
-      responses: { 200: { description: 'results', content: { 'application/json': { schema: z.any() }, 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: {
+          description: 'results',
+          content: { 'application/json': { schema: z.any() }, 'text/csv': { schema: z.string() } },
+        },
+      },
     }),
     async (c) => {
       const rows = await cycleResults(db, cycles, c.req.valid('param').cycleId);
@@ -24,13 +29,33 @@ export function cycleResultRoutes(db: Db, cycles: CycleService) {
         const sectionIds = [...new Set(rows.flatMap((r) => r.bestSections.map((s) => s.id)))];
         const csv = stringify(
           rows.map((r) => [
-            r.idNumber, r.name, r.specialty, r.level, r.triesUsed, r.maxTries, r.bestScore ?? '',
+            r.idNumber,
+            r.name,
+            r.specialty,
+            r.level,
+            r.triesUsed,
+            r.maxTries,
+            r.bestScore ?? '',
             ...sectionIds.map((id) => r.bestSections.find((s) => s.id === id)?.score ?? ''),
-            r.outcome, OUTCOME_ZH[r.outcome], r.lastAttemptAt ?? '',
+            r.outcome,
+            OUTCOME_ZH[r.outcome],
+            r.lastAttemptAt ?? '',
           ]),
           {
             header: true,
-            columns: ['idNumber', 'name', 'specialty', 'level', 'triesUsed', 'maxTries', 'bestScore', ...sectionIds.map((id) => `score_${id}`), 'outcome', '结果', 'lastAttemptAt'],
+            columns: [
+              'idNumber',
+              'name',
+              'specialty',
+              'level',
+              'triesUsed',
+              'maxTries',
+              'bestScore',
+              ...sectionIds.map((id) => `score_${id}`),
+              'outcome',
+              '结果',
+              'lastAttemptAt',
+            ],
             bom: true,
           },
         );

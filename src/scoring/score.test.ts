@@ -18,10 +18,26 @@ describe('scoring', () => {
 
   it('passes a try only when every section reaches its pass mark', () => {
     const section = (id: string, n: number, passMark: number) => ({
-      id, title: id, bankId: 'b', bankVersion: 1, durationMs: 1, points: n, passMark,
-      units: Array.from({ length: n }, (_, i) => ({ id: `${id}${i}`, kind: 'item' as const, items: [{ id: `${id}${i}`, type: 'single' as const, order: ['A', 'B'] }] })),
+      id,
+      title: id,
+      bankId: 'b',
+      bankVersion: 1,
+      durationMs: 1,
+      points: n,
+      passMark,
+      units: Array.from({ length: n }, (_, i) => ({
+        id: `${id}${i}`,
+        kind: 'item' as const,
+        items: [{ id: `${id}${i}`, type: 'single' as const, order: ['A', 'B'] }],
+      })),
     });
-    const paper: Paper = { examId: 'e', policyId: 'beijing', level: 'physician', seed: 's', sections: [section('law', 20, 12), section('sp', 80, 48)] };
+    const paper: Paper = {
+      examId: 'e',
+      policyId: 'beijing',
+      level: 'physician',
+      seed: 's',
+      sections: [section('law', 20, 12), section('sp', 80, 48)],
+    };
     const answersFor = (law: number, sp: number) => {
       const a: Record<string, string> = {};
       for (let i = 0; i < 20; i++) a[`law${i}`] = i < law ? 'A' : 'B';

@@ -48,7 +48,16 @@ export function scoreAttempt(paper: Paper, answers: StoredAnswers, keyOf: KeyLoo
         if (answers[it.id]) answered++;
         score += scoreItem(answers[it.id], key);
       }
-    return { id: s.id, title: s.title, score, maxScore, passMark: s.passMark, passed: score >= s.passMark, answered, items };
+    return {
+      id: s.id,
+      title: s.title,
+      score,
+      maxScore,
+      passMark: s.passMark,
+      passed: score >= s.passMark,
+      answered,
+      items,
+    };
   });
   return {
     score: sections.reduce((t, s) => t + s.score, 0),

@@ -20,7 +20,11 @@ export interface TestEngine {
   dbUrl: string;
   prefix: string;
   /** fetch against the server, JSON in and out. */
-  call(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: RequestInit["body"]; headers?: Record<string, string> }): Promise<TestResponse>;
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; raw?: RequestInit['body']; headers?: Record<string, string> },
+  ): Promise<TestResponse>;
   admin(method: string, path: string, body?: unknown): Promise<TestResponse>;
   /** Stops and starts the engine on the same database and Redis prefix (a process restart). */
   restart(): Promise<void>;
@@ -78,7 +82,7 @@ export async function startTestEngine(env: Record<string, string> = {}): Promise
   const call: TestEngine['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: RequestInit["body"] = opts.raw;
+    let body: RequestInit['body'] = opts.raw;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';

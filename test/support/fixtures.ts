@@ -18,7 +18,10 @@ export function singleQuestion(id: string, topic = '测试') {
     id,
     type: 'single' as const,
     stem: `题干 ${id}`,
-    options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({ key, text: key === 'C' ? `${RIGHT}${id}` : `${id} 干扰项 ${key}` })),
+    options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({
+      key,
+      text: key === 'C' ? `${RIGHT}${id}` : `${id} 干扰项 ${key}`,
+    })),
     answer: ['C'],
     points: 1,
     topic,
@@ -26,7 +29,11 @@ export function singleQuestion(id: string, topic = '测试') {
 }
 
 /** A bank of `singles` single questions plus optional case and matching groups. */
-export function makeBank(bankId: string, singles: number, groups: { cases?: number; matchings?: number; size?: number } = {}) {
+export function makeBank(
+  bankId: string,
+  singles: number,
+  groups: { cases?: number; matchings?: number; size?: number } = {},
+) {
   const questions: unknown[] = [];
   for (let i = 1; i <= singles; i++) questions.push(singleQuestion(`${bankId}-q${i}`));
   const size = groups.size ?? 3;
@@ -43,8 +50,16 @@ export function makeBank(bankId: string, singles: number, groups: { cases?: numb
       id: `${bankId}-m${m}`,
       type: 'matching',
       stem: '共用备选答案',
-      options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({ key, text: key === 'B' ? `${RIGHT}选项 ${m}-B` : `选项 ${m}-${key}` })),
-      questions: Array.from({ length: size }, (_, j) => ({ id: `${bankId}-m${m}-${j + 1}`, stem: `配伍 ${j + 1}`, answer: ['B'], points: 1 })),
+      options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({
+        key,
+        text: key === 'B' ? `${RIGHT}选项 ${m}-B` : `选项 ${m}-${key}`,
+      })),
+      questions: Array.from({ length: size }, (_, j) => ({
+        id: `${bankId}-m${m}-${j + 1}`,
+        stem: `配伍 ${j + 1}`,
+        answer: ['B'],
+        points: 1,
+      })),
     });
   }
   return { bankId, title: `测试题库 ${bankId}`, questions };
@@ -64,7 +79,10 @@ export function registration(overrides: Record<string, unknown> = {}) {
 }
 
 export function openWindow(hours = 24) {
-  return { opensAt: new Date(Date.now() - 3600_000).toISOString(), closesAt: new Date(Date.now() + hours * 3600_000).toISOString() };
+  return {
+    opensAt: new Date(Date.now() - 3600_000).toISOString(),
+    closesAt: new Date(Date.now() + hours * 3600_000).toISOString(),
+  };
 }
 
 /** Recursively lists keys of an object tree, to prove that no key ever reaches a candidate. */

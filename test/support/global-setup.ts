@@ -32,7 +32,9 @@ export default async function setup(project: TestProject) {
   return async () => {
     const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
     try {
-      const mine = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${`dk_t_${runId}%`}`;
+      const mine = await admin<
+        { datname: string }[]
+      >`select datname from pg_database where datname like ${`dk_t_${runId}%`}`;
       for (const { datname } of mine) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
     } finally {
       await admin.end();

@@ -22,7 +22,13 @@ export function wrongLetters(q: ViewQuestion): string[] {
 }
 
 /** Answers the current section with exactly `correct` right answers, the rest wrong, then submits it. */
-export async function answerSection(t: TestEngine, token: string, view: any, correct: number, opts: { submit?: boolean } = {}) {
+export async function answerSection(
+  t: TestEngine,
+  token: string,
+  view: any,
+  correct: number,
+  opts: { submit?: boolean } = {},
+) {
   const answers: Record<string, string[]> = {};
   view.section.questions.forEach((q: ViewQuestion, i: number) => {
     answers[q.id] = i < correct ? rightLetters(q) : wrongLetters(q);

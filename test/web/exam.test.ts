@@ -6,7 +6,21 @@ import type { Browser, Page, Response } from 'playwright-core';
 import type { TestEngine } from '../support/engine.js';
 import { allKeys } from '../support/fixtures.js';
 import {
-  apiView, candidate, cycle, launch, loginInPage, newPage, PHONE, removeBuiltClient, rightKeys, saved, sectionTitle, SECRET, setUpContent, startInPage, startWebEngine,
+  apiView,
+  candidate,
+  cycle,
+  launch,
+  loginInPage,
+  newPage,
+  PHONE,
+  removeBuiltClient,
+  rightKeys,
+  saved,
+  sectionTitle,
+  SECRET,
+  setUpContent,
+  startInPage,
+  startWebEngine,
 } from './support.js';
 
 let t: TestEngine;
@@ -54,7 +68,9 @@ async function answerRight(page: Page, no: number, how: 'click' | 'key') {
 }
 
 async function checked(page: Page, no: number): Promise<string[]> {
-  return page.$$eval(`.question[data-index="${no - 1}"] .opt[aria-checked="true"]`, (els) => els.map((e) => e.getAttribute('data-key')!));
+  return page.$$eval(`.question[data-index="${no - 1}"] .opt[aria-checked="true"]`, (els) =>
+    els.map((e) => e.getAttribute('data-key')!),
+  );
 }
 
 async function goToQuestion(page: Page, no: number) {
@@ -83,7 +99,8 @@ describe('logging in', () => {
     await page.click('form button[type="submit"]');
     await expect.poll(() => page.textContent('#login-error')).toContain('身份证号或密码错误');
 
-    for (let i = 0; i < 5; i++) await t.call('POST', '/v1/auth/login', { body: { idNumber: who.idNumber, password: 'wrong' } });
+    for (let i = 0; i < 5; i++)
+      await t.call('POST', '/v1/auth/login', { body: { idNumber: who.idNumber, password: 'wrong' } });
     await page.fill('#password', who.password);
     await page.click('form button[type="submit"]');
     await expect.poll(() => page.textContent('#login-error')).toMatch(/登录失败次数过多.*请 1[45] 分钟后再试/);
@@ -103,7 +120,9 @@ describe('a full sitting in the browser', () => {
     const seen = record(page);
 
     await loginInPage(page, t.url, who);
-    expect(await page.textContent('.summary')).toBe('法律法规 10 分钟 / 4 分 / 3 分合格；专业知识 15 分钟 / 8 分 / 5 分合格；最多 3 次');
+    expect(await page.textContent('.summary')).toBe(
+      '法律法规 10 分钟 / 4 分 / 3 分合格；专业知识 15 分钟 / 8 分 / 5 分合格；最多 3 次',
+    );
     expect(await page.textContent('#tries')).toContain('已考 0 次');
     expect(await page.textContent('#outcome')).toBe('尚未参加');
 
@@ -192,7 +211,9 @@ describe('a full sitting in the browser', () => {
     expect(page.url()).toContain(`#/result/${attemptId}`);
     expect(await page.textContent('#verdict')).toContain('考核合格');
     expect(await page.textContent('#verdict')).toContain('11');
-    const rows = await page.$$eval('#result-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
+    const rows = await page.$$eval('#result-table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())),
+    );
     expect(rows).toEqual([
       ['法律法规', '4', '4', '3', '合格'],
       ['专业知识', '7', '8', '5', '合格'],
@@ -235,7 +256,9 @@ describe('never losing an answer', () => {
     expect(secs(after)).toBeGreaterThan(secs(before) - 30);
     await page.click('#nav-toggle');
     expect(await page.getAttribute('#nav-grid .cell[data-index="0"]', 'class')).toContain('answered');
-    expect(await page.getAttribute('#nav-grid .cell[data-index="1"]', 'class')).toMatch(/answered.*flagged|flagged.*answered/);
+    expect(await page.getAttribute('#nav-grid .cell[data-index="1"]', 'class')).toMatch(
+      /answered.*flagged|flagged.*answered/,
+    );
     expect(await page.getAttribute('#nav-grid .cell[data-index="2"]', 'class')).not.toContain('answered');
     await page.click('#nav-grid .cell[data-index="0"]');
     expect(await checked(page, 1)).toEqual(a1);
@@ -345,7 +368,9 @@ describe('the server’s clock', () => {
     // Nobody submits: the specialty section runs out too and the result appears.
     await page.waitForSelector('#verdict', { timeout: 30_000 });
     expect(await page.textContent('#verdict')).toContain('考核不合格');
-    const rows = await page.$$eval('#result-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
+    const rows = await page.$$eval('#result-table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())),
+    );
     expect(rows).toEqual([
       ['法律法规', '1', '4', '3', '不合格'],
       ['专业知识', '1', '8', '5', '不合格'],

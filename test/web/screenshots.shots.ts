@@ -25,7 +25,11 @@ describe('screenshots', () => {
       if (r.status !== 201) shipped = false;
     }
     if (!shipped) await setUpContent(t);
-    const r = await t.admin('PUT', '/v1/admin/cycles/shots', { title: '北京市医师定期考核 2026 年度 业务水平测评', ...openWindow(24 * 30), policy: 'beijing' });
+    const r = await t.admin('PUT', '/v1/admin/cycles/shots', {
+      title: '北京市医师定期考核 2026 年度 业务水平测评',
+      ...openWindow(24 * 30),
+      policy: 'beijing',
+    });
     expect(r.status).toBe(200);
     browser = await launch();
   }, 120_000);
@@ -44,12 +48,17 @@ describe('screenshots', () => {
 
   /** Right letters per question id, in this candidate's lettering, from the admin's record of the try. */
   async function keysOf(attemptId: string): Promise<Map<string, string[]>> {
-    await expect.poll(async () => (await t.admin('GET', `/v1/admin/attempts/${attemptId}`)).status, { timeout: 15_000 }).toBe(200);
+    await expect
+      .poll(async () => (await t.admin('GET', `/v1/admin/attempts/${attemptId}`)).status, { timeout: 15_000 })
+      .toBe(200);
     const rec = (await t.admin('GET', `/v1/admin/attempts/${attemptId}`)).body;
     const map = new Map<string, string[]>();
     for (const s of rec.paper.sections)
       for (const q of s.questions)
-        map.set(q.id, q.type === 'truefalse' ? q.correct : q.correct.map((k: string) => 'ABCDEFGH'[q.optionOrder.indexOf(k)]));
+        map.set(
+          q.id,
+          q.type === 'truefalse' ? q.correct : q.correct.map((k: string) => 'ABCDEFGH'[q.optionOrder.indexOf(k)]),
+        );
     return map;
   }
 
@@ -60,7 +69,10 @@ describe('screenshots', () => {
     for (const k of letters) await page.keyboard.press(k);
   }
 
-  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [width, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     it(`every page at ${width} width`, async () => {
       const reg = registration({ name: '张明', specialty: 'internal-medicine' });
       await t.admin('POST', '/v1/admin/cycles/shots/candidates', { candidates: [reg] });
@@ -122,7 +134,11 @@ describe('screenshots', () => {
       let matchShot = false;
       for (let i = 0; i < m; i++) {
         const firstOfUnit = (await page.$eval('.question', (e) => e.getAttribute('data-index'))) === String(i);
-        const kind = (await page.$('.group-stem.case')) ? 'case' : (await page.$('.group-stem.matching')) ? 'matching' : null;
+        const kind = (await page.$('.group-stem.case'))
+          ? 'case'
+          : (await page.$('.group-stem.matching'))
+            ? 'matching'
+            : null;
         await answerCurrent(page, keys, !kind && i % 7 === 0);
         if (firstOfUnit && ((kind === 'case' && !caseShot) || (kind === 'matching' && !matchShot))) {
           await page.evaluate('window.scrollTo(0, 0)');

@@ -56,7 +56,9 @@ export async function startWebEngine(env: Record<string, string> = {}): Promise<
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
   // playwright gives every launch a fresh temporary user-data dir and removes it on close.
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
@@ -68,7 +70,10 @@ function single(id: string, topic = '测试') {
     id,
     type: 'single' as const,
     stem: `${id}：下列哪一项符合规定？`,
-    options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({ key, text: key === 'C' ? `${RIGHT}${id} 的正确选项` : `${id} 的干扰项 ${key}` })),
+    options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({
+      key,
+      text: key === 'C' ? `${RIGHT}${id} 的正确选项` : `${id} 的干扰项 ${key}`,
+    })),
     answer: ['C'],
     points: 1,
     topic,
@@ -77,7 +82,11 @@ function single(id: string, topic = '测试') {
 }
 
 export function lawBank(n = 6) {
-  return { bankId: 'law', title: '法律法规', questions: Array.from({ length: n }, (_, i) => single(`law-q${i + 1}`, '医师法')) };
+  return {
+    bankId: 'law',
+    title: '法律法规',
+    questions: Array.from({ length: n }, (_, i) => single(`law-q${i + 1}`, '医师法')),
+  };
 }
 
 /** Eight items, one of each layout: 2 single, a case of 2, a matching group of 2, 1 multiple, 1 true/false. */
@@ -98,19 +107,38 @@ export function specialtyBank() {
         id: 'im-m1',
         type: 'matching',
         stem: '请为下列每题选择最合适的药物。',
-        options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({ key, text: key === 'B' ? `${RIGHT}配伍选项 B` : `配伍选项 ${key}` })),
-        questions: [1, 2].map((j) => ({ id: `im-m1-${j}`, stem: `配伍问题 ${j}：首选的药物是`, answer: ['B'], points: 1, explanation: `${SECRET} m${j}` })),
+        options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({
+          key,
+          text: key === 'B' ? `${RIGHT}配伍选项 B` : `配伍选项 ${key}`,
+        })),
+        questions: [1, 2].map((j) => ({
+          id: `im-m1-${j}`,
+          stem: `配伍问题 ${j}：首选的药物是`,
+          answer: ['B'],
+          points: 1,
+          explanation: `${SECRET} m${j}`,
+        })),
       },
       {
         id: 'im-x1',
         type: 'multiple',
         stem: '下列哪些属于多选题的正确选项？',
-        options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({ key, text: key === 'A' || key === 'C' ? `${RIGHT}多选 ${key}` : `多选干扰 ${key}` })),
+        options: ['A', 'B', 'C', 'D', 'E'].map((key) => ({
+          key,
+          text: key === 'A' || key === 'C' ? `${RIGHT}多选 ${key}` : `多选干扰 ${key}`,
+        })),
         answer: ['A', 'C'],
         points: 1,
         explanation: `${SECRET} x1`,
       },
-      { id: 'im-t1', type: 'truefalse', stem: '判断：医师应当如实记录病历。', answer: ['T'], points: 1, explanation: `${SECRET} t1` },
+      {
+        id: 'im-t1',
+        type: 'truefalse',
+        stem: '判断：医师应当如实记录病历。',
+        answer: ['T'],
+        points: 1,
+        explanation: `${SECRET} t1`,
+      },
     ],
   };
 }
@@ -125,7 +153,15 @@ export function policy(id: string, lawSec: number, specSec: number) {
         maxAttempts: 3,
         sections: [
           { id: 'law', title: '法律法规', bank: 'law', durationSec: lawSec, items: 4, points: 4, passMark: 3 },
-          { id: 'specialty', title: '专业知识', bank: '@specialty', durationSec: specSec, items: 8, points: 8, passMark: 5 },
+          {
+            id: 'specialty',
+            title: '专业知识',
+            bank: '@specialty',
+            durationSec: specSec,
+            items: 8,
+            points: 8,
+            passMark: 5,
+          },
         ],
       },
     ],
@@ -140,7 +176,11 @@ export async function setUpContent(t: TestEngine) {
 }
 
 export async function cycle(t: TestEngine, cycleId: string, lawSec: number, specSec: number) {
-  const r = await t.admin('PUT', `/v1/admin/cycles/${cycleId}`, { title: `测试周期 ${cycleId}`, ...openWindow(), policy: policy(cycleId, lawSec, specSec) });
+  const r = await t.admin('PUT', `/v1/admin/cycles/${cycleId}`, {
+    title: `测试周期 ${cycleId}`,
+    ...openWindow(),
+    policy: policy(cycleId, lawSec, specSec),
+  });
   if (r.status !== 200) throw new Error(`cycle ${cycleId}: ${r.status} ${r.text}`);
 }
 
@@ -162,13 +202,25 @@ export async function apiView(t: TestEngine, who: { idNumber: string; password: 
 // ------------------------------------------------------------------ page helpers
 
 /** A fresh browser context and page; `errors` collects script errors and CSP refusals of every page in it. */
-export async function newPage(browser: Browser, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+export async function newPage(
+  browser: Browser,
+  viewport = DESKTOP,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    deviceScaleFactor: 1,
+  });
   const errors: string[] = [];
   const watch = (page: Page) => {
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|TrustedHTML|Trusted Type|Refused to|Uncaught/i.test(m.text())) errors.push(m.text());
+      if (
+        m.type() === 'error' &&
+        /Content Security Policy|TrustedHTML|Trusted Type|Refused to|Uncaught/i.test(m.text())
+      )
+        errors.push(m.text());
     });
   };
   context.on('page', watch);
@@ -197,8 +249,18 @@ export async function startInPage(page: Page): Promise<string> {
 
 /** The letters of the right options of the question shown as number `no` (1-based). */
 export async function rightKeys(page: Page, no: number): Promise<string[]> {
-  return page.$$eval(`.question[data-index="${no - 1}"] .opt`, (els, right) =>
-    els.filter((e) => (e.textContent ?? '').includes(right as string) || (e.getAttribute('aria-label') ?? '').includes(right as string)).map((e) => e.getAttribute('data-key')!), RIGHT);
+  return page.$$eval(
+    `.question[data-index="${no - 1}"] .opt`,
+    (els, right) =>
+      els
+        .filter(
+          (e) =>
+            (e.textContent ?? '').includes(right as string) ||
+            (e.getAttribute('aria-label') ?? '').includes(right as string),
+        )
+        .map((e) => e.getAttribute('data-key')!),
+    RIGHT,
+  );
 }
 
 export async function saved(page: Page) {

@@ -27,7 +27,8 @@ export class NetworkError extends Error {
 }
 
 export const isNetworkError = (e: unknown): e is NetworkError => e instanceof NetworkError;
-export const isApiError = (e: unknown, code?: string): e is ApiError => e instanceof ApiError && (!code || e.code === code);
+export const isApiError = (e: unknown, code?: string): e is ApiError =>
+  e instanceof ApiError && (!code || e.code === code);
 
 type Listener = () => void;
 let unauthenticated: Listener = () => {};
@@ -87,7 +88,8 @@ export async function call<T>(method: string, path: string, opts: CallOptions = 
   if (typeof data.serverTime === 'string') syncClock(data.serverTime, receivedAt);
   if (!res.ok) {
     const code = typeof data.code === 'string' ? data.code : res.status >= 500 ? 'server_error' : `http_${res.status}`;
-    const detail = typeof data.detail === 'string' ? data.detail : typeof data.title === 'string' ? data.title : res.statusText;
+    const detail =
+      typeof data.detail === 'string' ? data.detail : typeof data.title === 'string' ? data.title : res.statusText;
     const err = new ApiError(res.status, code, detail, retryAfter(res), data);
     if (res.status === 401 && opts.auth !== false && s) {
       session.set(null);

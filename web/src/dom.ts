@@ -4,12 +4,17 @@
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs | null,
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (attrs)
     for (const [name, value] of Object.entries(attrs)) {
       if (value === null || value === undefined || value === false) continue;
-      if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value as EventListener);
+      if (name.startsWith('on') && typeof value === 'function')
+        el.addEventListener(name.slice(2), value as EventListener);
       else if (name === 'class') el.className = String(value);
       else if (value === true) el.setAttribute(name, '');
       else el.setAttribute(name, String(value));

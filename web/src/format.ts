@@ -6,7 +6,13 @@ const TZ = 'Asia/Shanghai';
 function parts(iso: string) {
   const d = new Date(iso);
   const f = new Intl.DateTimeFormat('zh-CN', {
-    timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+    timeZone: TZ,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
   }).formatToParts(d);
   const get = (t: string) => f.find((p) => p.type === t)?.value ?? '';
   return { y: get('year'), m: get('month'), d: get('day'), hh: get('hour').replace(/^24$/, '00'), mm: get('minute') };

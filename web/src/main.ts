@@ -52,13 +52,21 @@ async function render() {
   } catch (e) {
     console.error(e);
     const main = frame();
-    message(main, '页面出现错误', ['请刷新页面重试。您已作答的答案保存在本机，不会丢失。'], [h('button', { type: 'button', class: 'btn primary', onclick: () => location.reload() }, '刷新页面')]);
+    message(
+      main,
+      '页面出现错误',
+      ['请刷新页面重试。您已作答的答案保存在本机，不会丢失。'],
+      [h('button', { type: 'button', class: 'btn primary', onclick: () => location.reload() }, '刷新页面')],
+    );
   }
 }
 
 onUnauthenticated(() => {
   const path = location.hash.replace(/^#/, '') || '/';
-  setAfterLogin(path === '/login' ? '#/' : `#${path}`, '登录已过期，请重新登录。已作答的答案保存在本机，登录后会继续提交。');
+  setAfterLogin(
+    path === '/login' ? '#/' : `#${path}`,
+    '登录已过期，请重新登录。已作答的答案保存在本机，登录后会继续提交。',
+  );
   go('#/login');
 });
 

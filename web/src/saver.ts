@@ -115,12 +115,21 @@ export class Saver {
       const answers: Record<string, string[]> = {};
       for (const [q, e] of batch) answers[q] = e.keys;
       try {
-        await call('PUT', `/v1/attempts/${encodeURIComponent(this.attemptId)}/answers`, { body: { answers }, timeoutMs: PUT_TIMEOUT_MS });
+        await call('PUT', `/v1/attempts/${encodeURIComponent(this.attemptId)}/answers`, {
+          body: { answers },
+          timeoutMs: PUT_TIMEOUT_MS,
+        });
         this.lastNetworkFailure = false;
         for (const [q, e] of batch) if (this.queue[q]?.seq === e.seq) delete this.queue[q];
         queueStore.set(this.attemptId, this.queue);
       } catch (e) {
-        if (!this.handleError(e, batch.map(([q]) => q))) return false;
+        if (
+          !this.handleError(
+            e,
+            batch.map(([q]) => q),
+          )
+        )
+          return false;
       }
     }
     const left = this.pendingCount();
@@ -160,12 +169,20 @@ export class Saver {
       case 'validation_failed':
       case 'payload_too_large': {
         // Cannot succeed by repeating: drop what was sent, say so.
-        this.drop(sent.map((q) => ({ questionId: q, sectionId: this.queue[q]?.sec ?? '', reason: 'refused' as const })));
+        this.drop(
+          sent.map((q) => ({ questionId: q, sectionId: this.queue[q]?.sec ?? '', reason: 'refused' as const })),
+        );
         return true;
       }
       case 'not_found': {
         // The try is not there (not this candidate's, or long gone): nothing can be saved to it.
-        this.drop(Object.keys(this.queue).map((q) => ({ questionId: q, sectionId: this.queue[q]!.sec, reason: 'refused' as const })));
+        this.drop(
+          Object.keys(this.queue).map((q) => ({
+            questionId: q,
+            sectionId: this.queue[q]!.sec,
+            reason: 'refused' as const,
+          })),
+        );
         return true;
       }
       default:

@@ -12,7 +12,11 @@ export function applyPrefs(p: Prefs = prefs.get()) {
 }
 
 function prefButton(name: keyof Prefs, label: string, hint: string) {
-  const b = h('button', { type: 'button', class: 'pref', 'data-pref': name, title: hint, 'aria-pressed': String(prefs.get()[name]) }, label);
+  const b = h(
+    'button',
+    { type: 'button', class: 'pref', 'data-pref': name, title: hint, 'aria-pressed': String(prefs.get()[name]) },
+    label,
+  );
   b.addEventListener('click', () => {
     const p = prefs.get();
     p[name] = !p[name];
@@ -23,7 +27,12 @@ function prefButton(name: keyof Prefs, label: string, hint: string) {
 }
 
 export function prefButtons() {
-  return h('div', { class: 'prefs', role: 'group', 'aria-label': '显示设置' }, prefButton('large', '大字', '放大文字'), prefButton('contrast', '高对比', '高对比度显示'));
+  return h(
+    'div',
+    { class: 'prefs', role: 'group', 'aria-label': '显示设置' },
+    prefButton('large', '大字', '放大文字'),
+    prefButton('contrast', '高对比', '高对比度显示'),
+  );
 }
 
 /** The standard frame: a title bar and a main area. Returns the main area. */
@@ -34,8 +43,15 @@ export function frame(opts: { right?: Node[]; wide?: boolean } = {}): HTMLElemen
   document.title = '医师定期考核 · 网上考试';
   const main = h('main', { id: 'main', class: opts.wide ? 'page wide' : 'page', tabindex: '-1' });
   append(app, [
-    h('header', { class: 'topbar' },
-      h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), h('span', { class: 'brand-text' }, h('strong', null, '医师定期考核'), h('span', null, '网上考试系统'))),
+    h(
+      'header',
+      { class: 'topbar' },
+      h(
+        'div',
+        { class: 'brand' },
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }),
+        h('span', { class: 'brand-text' }, h('strong', null, '医师定期考核'), h('span', null, '网上考试系统')),
+      ),
       h('div', { class: 'topbar-right' }, prefButtons(), ...(opts.right ?? [])),
     ),
     main,
@@ -59,7 +75,12 @@ export function notify(text: string, kind: 'info' | 'warn' | 'alert' = 'info', m
     app.appendChild(notices());
   }
   const close = h('button', { type: 'button', class: 'notice-close', 'aria-label': '关闭提示' }, '×');
-  const n = h('div', { class: `notice ${kind}`, role: kind === 'alert' ? 'alert' : null }, h('span', null, text), close);
+  const n = h(
+    'div',
+    { class: `notice ${kind}`, role: kind === 'alert' ? 'alert' : null },
+    h('span', null, text),
+    close,
+  );
   const remove = () => n.remove();
   close.addEventListener('click', remove);
   noticeBox!.appendChild(n);
@@ -86,7 +107,9 @@ export function confirmDialog(o: ConfirmOptions): Promise<boolean> {
     const titleId = `dlg-${Date.now()}`;
     const cancel = o.cancel ? h('button', { type: 'button', class: 'btn secondary' }, o.cancel) : null;
     const ok = h('button', { type: 'button', class: o.danger ? 'btn primary danger' : 'btn primary' }, o.ok);
-    const box = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
+    const box = h(
+      'div',
+      { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
       h('h2', { id: titleId }, o.title),
       h('div', { class: 'dialog-body' }, ...o.body.map((b) => (typeof b === 'string' ? h('p', null, b) : b))),
       h('div', { class: 'dialog-actions' }, cancel, ok),
@@ -128,7 +151,15 @@ export function closeDialogs() {
 /** A full-page message with an action (errors, "loading"). */
 export function message(main: HTMLElement, title: string, lines: string[], actions: Node[] = []) {
   clear(main);
-  append(main, [h('section', { class: 'card narrow center' }, h('h1', null, title), ...lines.map((l) => h('p', null, l)), actions.length ? h('div', { class: 'actions' }, ...actions) : null)]);
+  append(main, [
+    h(
+      'section',
+      { class: 'card narrow center' },
+      h('h1', null, title),
+      ...lines.map((l) => h('p', null, l)),
+      actions.length ? h('div', { class: 'actions' }, ...actions) : null,
+    ),
+  ]);
 }
 
 export function link(href: string, text: string, cls = 'btn secondary') {

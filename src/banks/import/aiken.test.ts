@@ -26,9 +26,19 @@ describe('Aiken', () => {
     const r = await aiken(src);
     expect(r.errors).toEqual([]);
     expect(r.questions).toHaveLength(2);
-    expect(r.questions[0]).toMatchObject({ id: 'ak-line1', type: 'single', stem: '医师定期考核的周期是\n（单位：年）', answer: ['C'] });
-    expect(r.questions[0]?.type === 'single' && r.questions[0].options.map((o) => [o.key, o.sourceKey, o.text])).toEqual([
-      ['A', 'A', '1'], ['B', 'B', '2'], ['C', 'C', '3'], ['D', 'D', '5'],
+    expect(r.questions[0]).toMatchObject({
+      id: 'ak-line1',
+      type: 'single',
+      stem: '医师定期考核的周期是\n（单位：年）',
+      answer: ['C'],
+    });
+    expect(
+      r.questions[0]?.type === 'single' && r.questions[0].options.map((o) => [o.key, o.sourceKey, o.text]),
+    ).toEqual([
+      ['A', 'A', '1'],
+      ['B', 'B', '2'],
+      ['C', 'C', '3'],
+      ['D', 'D', '5'],
     ]);
     expect(r.questions[1]).toMatchObject({ id: 'ak-line8', stem: 'Which is a prime?', answer: ['B'] });
     expect(valid(r.questions)).toEqual([]);

@@ -85,7 +85,10 @@ function finish(c: Collector, d: Draft, answerRaw: string): void {
   if (!stem) return c.error(ref, '题干为空 (empty question text)');
   if (d.options.length < 2) return c.error(ref, `选项少于 2 个 (fewer than 2 options: ${d.options.length})`);
   if (d.options.length > OPTION_KEYS.length) {
-    return c.error(ref, `选项超过 ${OPTION_KEYS.length} 个 (more than ${OPTION_KEYS.length} options: ${d.options.length})`);
+    return c.error(
+      ref,
+      `选项超过 ${OPTION_KEYS.length} 个 (more than ${OPTION_KEYS.length} options: ${d.options.length})`,
+    );
   }
   const seen = new Set<string>();
   for (const o of d.options) {
@@ -113,7 +116,11 @@ function finish(c: Collector, d: Draft, answerRaw: string): void {
     points: 1,
     source: `aiken ${ref}`,
   };
-  if (letters.length > 1) c.note(ref, 'Aiken 只定义单选题；答案含多个字母，已按多选题导入 (several answer letters: imported as multiple-answer)');
+  if (letters.length > 1)
+    c.note(
+      ref,
+      'Aiken 只定义单选题；答案含多个字母，已按多选题导入 (several answer letters: imported as multiple-answer)',
+    );
   c.accept(q, ref);
 }
 

@@ -115,12 +115,16 @@ export class Collector {
       const owns = (q: Question, id: string) =>
         q.id === id || ((q.type === 'case' || q.type === 'matching') && q.questions.some((s) => s.id === id));
       questions = questions.filter((q) => ![...bad].some((id) => owns(q, id)));
-      for (const i of whole.issues) this.error(i.questionId ?? 'file', `题目未通过校验 (failed validation): ${i.field}: ${i.message}`);
+      for (const i of whole.issues)
+        this.error(i.questionId ?? 'file', `题目未通过校验 (failed validation): ${i.field}: ${i.message}`);
     }
     const notes = [...this.notes];
     for (const [detail, refs] of this.grouped) {
       const shown = refs.slice(0, 5).join(', ') + (refs.length > 5 ? ` … (+${refs.length - 5})` : '');
-      notes.push({ ref: shown, detail: `${detail}（共 ${refs.length} 题 / ${refs.length} question${refs.length > 1 ? 's' : ''}）` });
+      notes.push({
+        ref: shown,
+        detail: `${detail}（共 ${refs.length} 题 / ${refs.length} question${refs.length > 1 ? 's' : ''}）`,
+      });
     }
     return {
       imported: questions.reduce((s, q) => s + leafCount(q), 0),

@@ -35,7 +35,12 @@ const optionCount = (q: Question) => (q.type === 'single' || q.type === 'multipl
 
 const EXPECTED: Record<string, Expectation> = {
   'qti21/choice.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['single'], keys: [['ChoiceA']], optionCounts: [3],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['single'],
+    keys: [['ChoiceA']],
+    optionCounts: [3],
     extra: (r) => {
       const q = r.questions[0]!;
       expect(q.type === 'single' && q.shuffle).toBe(false);
@@ -44,7 +49,12 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'qti21/choice_fixed.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['single'], keys: [['ChoiceA']], optionCounts: [4],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['single'],
+    keys: [['ChoiceA']],
+    optionCounts: [4],
     extra: (r) => {
       const q = r.questions[0]!;
       if (q.type !== 'single') throw new Error('single expected');
@@ -54,7 +64,12 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'qti21/choice_multiple.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['multiple'], keys: [['H', 'O']], optionCounts: [6],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['multiple'],
+    keys: [['H', 'O']],
+    optionCounts: [6],
     extra: (r) => {
       const q = r.questions[0]!;
       if (q.type !== 'multiple') throw new Error('multiple expected');
@@ -65,7 +80,12 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'qti21/chc_mcqS.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['single'], keys: [['ChoiceA']], optionCounts: [5],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['single'],
+    keys: [['ChoiceA']],
+    optionCounts: [5],
     extra: (r) => {
       const q = r.questions[0]!;
       expect(q.type === 'single' && q.shuffle).toBe(true);
@@ -74,32 +94,70 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'qti21/Choicemultiple_871212949.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['multiple'],
-    keys: [['choice_934383202', 'choice_2022864592', 'choice_1534527094']], optionCounts: [5],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['multiple'],
+    keys: [['choice_934383202', 'choice_2022864592', 'choice_1534527094']],
+    optionCounts: [5],
     extra: (r) => {
       const q = r.questions[0]!;
       if (q.type !== 'multiple') throw new Error('multiple expected');
-      expect(q.answer.map((k) => q.options.find((o) => o.key === k)!.text)).toEqual(['Erzgebirge', 'Lausitz', 'Vogtland']);
+      expect(q.answer.map((k) => q.options.find((o) => o.key === k)!.text)).toEqual([
+        'Erzgebirge',
+        'Lausitz',
+        'Vogtland',
+      ]);
       expect(q.stem).toBe('Welche Naturräume finden sich im Freistaat Sachsen?');
     },
   },
   'qti21/Choicetruefalse_176040516.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['truefalse'], keys: [['T']],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['truefalse'],
+    keys: [['T']],
     extra: (r, bytes) => {
       // the correct response choice_1164834606 is the option "Richtig" (true)
       expect(bytes.toString('utf8')).toContain('<value>choice_1164834606</value>');
       expect(bytes.toString('utf8')).toContain('identifier="choice_1164834606">Richtig<');
-      expect(r.questions[0]!.type === 'truefalse' && r.questions[0]!.stem).toMatch(/^Das Bundesland Sachsen ist eines der neuen Bundesländer/);
+      expect(r.questions[0]!.type === 'truefalse' && r.questions[0]!.stem).toMatch(
+        /^Das Bundesland Sachsen ist eines der neuen Bundesländer/,
+      );
     },
   },
-  'qti30/example-choice-item.xml': { format: 'qti', imported: 1, skipped: 0, types: ['single'], keys: [['ChoiceA']], optionCounts: [3] },
+  'qti30/example-choice-item.xml': {
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['single'],
+    keys: [['ChoiceA']],
+    optionCounts: [3],
+  },
   'qti30/example-choice-multiple-item.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['multiple'], keys: [['ChoiceA', 'ChoiceB']], optionCounts: [3],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['multiple'],
+    keys: [['ChoiceA', 'ChoiceB']],
+    optionCounts: [3],
     extra: (r) => expect(r.questions[0]!.type === 'multiple' && r.questions[0]!.shuffle).toBe(false),
   },
-  'qti30/composition_of_water_qti3.xml': { format: 'qti', imported: 1, skipped: 0, types: ['multiple'], keys: [['H', 'O']], optionCounts: [6] },
+  'qti30/composition_of_water_qti3.xml': {
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['multiple'],
+    keys: [['H', 'O']],
+    optionCounts: [6],
+  },
   'qti30/QUE_1_1.xml': {
-    format: 'qti', imported: 1, skipped: 0, types: ['single'], keys: [['choice4']], optionCounts: [4],
+    format: 'qti',
+    imported: 1,
+    skipped: 0,
+    types: ['single'],
+    keys: [['choice4']],
+    optionCounts: [4],
     extra: (r) => {
       const q = r.questions[0]!;
       if (q.type !== 'single') throw new Error('single expected');
@@ -108,7 +166,9 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'gift/questions.gift.txt': {
-    format: 'gift', imported: 5, skipped: 4,
+    format: 'gift',
+    imported: 5,
+    skipped: 4,
     types: ['single', 'multiple', 'truefalse', 'truefalse', 'truefalse'],
     keys: [['yellow'], ['yellow', 'off-beige'], ['F'], ['T'], ['T']],
     optionCounts: [3, 4, undefined, undefined, undefined],
@@ -124,20 +184,64 @@ const EXPECTED: Record<string, Expectation> = {
       expect(ids).toContain('conf-2-08-TSL');
       expect(ids).toContain('conf-2-08-TSL-2');
       const q1 = r.questions.find((q) => q.id === 'conf-Q1')!;
-      expect(q1.type === 'truefalse' && q1.explanation).toBe("This is, of course, a Hitchiker's Guide to the Galaxy reference.");
+      expect(q1.type === 'truefalse' && q1.explanation).toBe(
+        "This is, of course, a Hitchiker's Guide to the Galaxy reference.",
+      );
     },
   },
   'gift/examples.txt': {
-    format: 'gift', imported: 23, skipped: 20,
+    format: 'gift',
+    imported: 23,
+    skipped: 20,
     types: [
-      'single', 'single', 'truefalse', 'single', 'single', 'single', 'single', 'truefalse', 'truefalse', 'single',
-      'single', 'truefalse', 'single', 'single', 'multiple', 'multiple', 'single', 'single', 'single', 'single',
-      'truefalse', 'single', 'single',
+      'single',
+      'single',
+      'truefalse',
+      'single',
+      'single',
+      'single',
+      'single',
+      'truefalse',
+      'truefalse',
+      'single',
+      'single',
+      'truefalse',
+      'single',
+      'single',
+      'multiple',
+      'multiple',
+      'single',
+      'single',
+      'single',
+      'single',
+      'truefalse',
+      'single',
+      'single',
     ],
     keys: [
-      ['no one'], ['entombed'], ['F'], ['no one'], ['entombed'], ['fourth'], ['China'], ['F'], ['T'], ['fourth'],
-      ['right answer'], ['F'], ['full credit answer'], ['Nazareth'], ["Grant", "Grant's wife"], ["Grant", "Grant's wife"],
-      ['= 2 + 3'], ['\\'], ['no one'], ['entombed'], ['F'], ['entombed'], ['full credit answer'],
+      ['no one'],
+      ['entombed'],
+      ['F'],
+      ['no one'],
+      ['entombed'],
+      ['fourth'],
+      ['China'],
+      ['F'],
+      ['T'],
+      ['fourth'],
+      ['right answer'],
+      ['F'],
+      ['full credit answer'],
+      ['Nazareth'],
+      ['Grant', "Grant's wife"],
+      ['Grant', "Grant's wife"],
+      ['= 2 + 3'],
+      ['\\'],
+      ['no one'],
+      ['entombed'],
+      ['F'],
+      ['entombed'],
+      ['full credit answer'],
     ],
     extra: (r) => {
       const blanks = r.questions.filter((q) => q.type === 'single' && q.stem.includes('_____'));
@@ -153,18 +257,30 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'gift/mcHTMLComment.gift': {
-    format: 'gift', imported: 1, skipped: 0, types: ['single'], keys: [['Nunca.']], optionCounts: [3],
+    format: 'gift',
+    imported: 1,
+    skipped: 0,
+    types: ['single'],
+    keys: [['Nunca.']],
+    optionCounts: [3],
     extra: (r) => {
       const q = r.questions[0]!;
       if (q.type !== 'single') throw new Error('single expected');
-      expect(q.stem).toBe('¿En qué supuestos podría el Fiscal autorizar a la Policía Judicial la práctica de una diligencia de entrada y registro?');
+      expect(q.stem).toBe(
+        '¿En qué supuestos podría el Fiscal autorizar a la Policía Judicial la práctica de una diligencia de entrada y registro?',
+      );
       expect(q.explanation).toMatch(/^Artículo 5 Estatuto Orgánico del Ministerio Fiscal:\nDos\. Igualmente/);
       expect(q.explanation).not.toMatch(/[<>]|LE0000017566|\\/);
       expect(q.id).toBe('conf-EE_mod_05_T39_P079');
     },
   },
   'moodlexml/multichoice.xml': {
-    format: 'moodlexml', imported: 1, skipped: 0, types: ['single'], keys: [['French']], optionCounts: [4],
+    format: 'moodlexml',
+    imported: 1,
+    skipped: 0,
+    types: ['single'],
+    keys: [['French']],
+    optionCounts: [4],
     extra: (r) => {
       const q = r.questions[0]!;
       if (q.type !== 'single') throw new Error('single expected');
@@ -172,30 +288,44 @@ const EXPECTED: Record<string, Expectation> = {
       expect(q.stem).toBe('Listen to this greeting:\n\nWhat language is being spoken?');
       expect(JSON.stringify(q)).not.toMatch(/PLUGINFILE|<img|base64/);
       const details = r.notes.map((n) => n.detail).join('\n');
-      for (const f of ['bonjour.mp3', 'flag-uk.jpg', 'flag-france.jpg', 'flag-german.jpg', 'flag-denmark.jpg']) expect(details).toContain(f);
+      for (const f of ['bonjour.mp3', 'flag-uk.jpg', 'flag-france.jpg', 'flag-german.jpg', 'flag-denmark.jpg'])
+        expect(details).toContain(f);
       expect(q.topic).toBe('Default for testhead/Multichoice');
     },
   },
   'moodlexml/nested_categories_with_questions.xml': {
-    format: 'moodlexml', imported: 4, skipped: 1,
-    types: ['truefalse', 'truefalse', 'truefalse', 'truefalse'], keys: [['T'], ['T'], ['T'], ['T']],
+    format: 'moodlexml',
+    imported: 4,
+    skipped: 1,
+    types: ['truefalse', 'truefalse', 'truefalse', 'truefalse'],
+    keys: [['T'], ['T'], ['T'], ['T']],
     extra: (r) => {
       expect(r.skipped).toEqual([{ ref: 'line 55 (Kappa Essay Question)', reason: '不支持的题型：问答题 (essay)' }]);
       expect(r.questions.map((q) => q.topic)).toEqual(['Iota', 'Iota/Kappa', 'Iota/Kappa/Lambda', 'Iota/Mu']);
       expect(r.questions.map((q) => q.type === 'truefalse' && q.stem)).toEqual([
-        'Testing Iota Question', 'Testing Kappa Question', 'Testing Lambda Question', 'Testing Mu Question',
+        'Testing Iota Question',
+        'Testing Kappa Question',
+        'Testing Lambda Question',
+        'Testing Mu Question',
       ]);
     },
   },
   'aiken/questions.aiken.txt': {
-    format: 'aiken', imported: 2, skipped: 0, types: ['single', 'single'], keys: [['B'], ['A']], optionCounts: [4, 2],
+    format: 'aiken',
+    imported: 2,
+    skipped: 0,
+    types: ['single', 'single'],
+    keys: [['B'], ['A']],
+    optionCounts: [4, 2],
     extra: (r) => {
       const [q1, q2] = r.questions;
       if (q1?.type !== 'single' || q2?.type !== 'single') throw new Error('single expected');
       expect(q1.options.find((o) => o.key === q1.answer[0])!.text).toBe('Martin Dougiamas');
       expect(q2.options.find((o) => o.key === q2.answer[0])!.text).toBe('True');
       // plain text stays exactly as typed
-      expect(q2.stem).toBe(`Moodle's abilities include handling user input that includes <html class="cool"> & images:`);
+      expect(q2.stem).toBe(
+        `Moodle's abilities include handling user input that includes <html class="cool"> & images:`,
+      );
     },
   },
 };
@@ -209,7 +339,9 @@ function listFiles(dir: string): string[] {
 
 describe('conformance set', () => {
   it('has an expectation for every file (and no expectation without a file)', () => {
-    const files = listFiles(ROOT).filter((f) => f !== 'SOURCES.md').sort();
+    const files = listFiles(ROOT)
+      .filter((f) => f !== 'SOURCES.md')
+      .sort();
     expect(files).toEqual(Object.keys(EXPECTED).sort());
     expect(files).toHaveLength(16);
   });

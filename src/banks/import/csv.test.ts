@@ -24,7 +24,12 @@ function expectTwoQuestions(questions: Question[]) {
   const [q1, q2] = questions;
   expect(q1).toMatchObject({ id: 'law-1', type: 'single', stem: '医师定期考核每几年一个周期？', answer: ['C'] });
   expect(q1?.type === 'single' && q1.options.map((o) => o.text)).toEqual(['一年', '两年', '三年', '五年']);
-  expect(q2).toMatchObject({ id: 'law-2', type: 'truefalse', stem: '执业医师可以在注册的执业范围外执业。', answer: ['F'] });
+  expect(q2).toMatchObject({
+    id: 'law-2',
+    type: 'truefalse',
+    stem: '执业医师可以在注册的执业范围外执业。',
+    answer: ['F'],
+  });
 }
 
 describe('CSV encodings', () => {
@@ -86,8 +91,23 @@ describe('CSV rows', () => {
     const r = await importBank('csv', utf8(csv), { bankId: 'law' });
     expect(r.questions.map((q) => q.id)).toEqual(['law-q1', 'law-q3', 'law-q11']);
     expect(r.imported).toBe(3);
-    expect(r.questions[1]).toMatchObject({ type: 'multiple', stem: '题干跨行\n第二行', answer: ['A', 'C'], points: 2, source: 'csv row 4' });
-    expect(r.errors.map((e) => e.ref)).toEqual(['row 3', 'row 5', 'row 7', 'row 8', 'row 9', 'row 10', 'row 11', 'row 13']);
+    expect(r.questions[1]).toMatchObject({
+      type: 'multiple',
+      stem: '题干跨行\n第二行',
+      answer: ['A', 'C'],
+      points: 2,
+      source: 'csv row 4',
+    });
+    expect(r.errors.map((e) => e.ref)).toEqual([
+      'row 3',
+      'row 5',
+      'row 7',
+      'row 8',
+      'row 9',
+      'row 10',
+      'row 11',
+      'row 13',
+    ]);
     const detail = (ref: string) => r.errors.find((e) => e.ref === ref)!.detail;
     expect(detail('row 3')).toContain('答案为空');
     expect(detail('row 5')).toContain('答案 D 对应的选项为空');
@@ -116,8 +136,15 @@ describe('CSV rows', () => {
     ].join('\n');
     const r = await importBank('csv', utf8(csv), { bankId: 'law' });
     expect(r.errors).toEqual([]);
-    expect(r.questions.map((q) => [q.type, ('answer' in q ? q.answer.join('') : '')])).toEqual([
-      ['single', 'C'], ['multiple', 'ACD'], ['multiple', 'BD'], ['truefalse', 'T'], ['truefalse', 'F'], ['truefalse', 'F'], ['truefalse', 'F'], ['single', 'A'],
+    expect(r.questions.map((q) => [q.type, 'answer' in q ? q.answer.join('') : ''])).toEqual([
+      ['single', 'C'],
+      ['multiple', 'ACD'],
+      ['multiple', 'BD'],
+      ['truefalse', 'T'],
+      ['truefalse', 'F'],
+      ['truefalse', 'F'],
+      ['truefalse', 'F'],
+      ['single', 'A'],
     ]);
     expect(r.questions[0]).toMatchObject({ difficulty: 0.6 });
     expect(r.questions[7]).toMatchObject({ points: 2.5, topic: '医师法', difficulty: 0.35, explanation: '解析文字' });
@@ -144,10 +171,16 @@ describe('CSV rows', () => {
     const [cs, , mt] = r.questions;
     if (cs?.type !== 'case' || mt?.type !== 'matching') throw new Error('group types');
     expect(cs.stem).toBe('患者，女，32岁。右下腹痛。');
-    expect(cs.questions.map((q) => [q.id, q.answer[0]])).toEqual([['im-c1', 'A'], ['im-c2', 'B']]);
+    expect(cs.questions.map((q) => [q.id, q.answer[0]])).toEqual([
+      ['im-c1', 'A'],
+      ['im-c2', 'B'],
+    ]);
     expect(cs.questions[0]?.type === 'single' && cs.questions[0].options).toHaveLength(5);
     expect(mt.options.map((o) => o.text)).toEqual(['维生素A', '维生素B1', '维生素C', '维生素D', '维生素K']);
-    expect(mt.questions.map((q) => [q.id, q.stem, q.answer[0]])).toEqual([['im-m1', '夜盲症', 'A'], ['im-m2', '脚气病', 'B']]);
+    expect(mt.questions.map((q) => [q.id, q.stem, q.answer[0]])).toEqual([
+      ['im-m1', '夜盲症', 'A'],
+      ['im-m2', '脚气病', 'B'],
+    ]);
     expect(mt.topic).toBe('营养');
     expect(r.imported).toBe(5); // 2 case questions + 1 single + 2 matching items
     expect(r.errors.map((e) => e.ref)).toEqual(['row 7', 'row 8', 'row 9']);
@@ -158,7 +191,13 @@ describe('CSV rows', () => {
   });
 
   it('derives unique, valid ids from the bank id and 编号 (or the row)', async () => {
-    const csv = [HEADER, 'law-7,单选,一,甲,乙,,,A,,,,,,', '第 7 题,单选,二,甲,乙,,,A,,,,,,', '7,单选,三,甲,乙,,,A,,,,,,', ',单选,四,甲,乙,,,A,,,,,,'].join('\n');
+    const csv = [
+      HEADER,
+      'law-7,单选,一,甲,乙,,,A,,,,,,',
+      '第 7 题,单选,二,甲,乙,,,A,,,,,,',
+      '7,单选,三,甲,乙,,,A,,,,,,',
+      ',单选,四,甲,乙,,,A,,,,,,',
+    ].join('\n');
     const r = await importBank('csv', utf8(csv), { bankId: 'law' });
     expect(r.questions.map((q) => q.id)).toEqual(['law-7', 'law-7-2', 'law-7-3', 'law-row5']);
     expect(valid(r.questions)).toEqual([]);
@@ -173,7 +212,12 @@ describe('CSV rows', () => {
   });
 
   it('reports an unclosed quote with its row and keeps the rows before it', async () => {
-    const csv = [HEADER, 'a,单选,好,甲,乙,,,A,,,,,,', 'b,单选,"坏,甲,乙,,,A,,,,,,', 'c,单选,读不到,甲,乙,,,A,,,,,,'].join('\n');
+    const csv = [
+      HEADER,
+      'a,单选,好,甲,乙,,,A,,,,,,',
+      'b,单选,"坏,甲,乙,,,A,,,,,,',
+      'c,单选,读不到,甲,乙,,,A,,,,,,',
+    ].join('\n');
     const r = await importBank('csv', utf8(csv), { bankId: 'law' });
     expect(r.questions.map((q) => q.id)).toEqual(['law-a']);
     expect(r.errors).toHaveLength(1);

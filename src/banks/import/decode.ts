@@ -17,8 +17,10 @@ function hasPrefix(bytes: Uint8Array, prefix: number[]): boolean {
 /** UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030. */
 export function decodeText(bytes: Uint8Array): DecodedText {
   if (hasPrefix(bytes, [0xef, 0xbb, 0xbf])) return decodeUtf8(bytes.subarray(3));
-  if (hasPrefix(bytes, [0xff, 0xfe])) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
-  if (hasPrefix(bytes, [0xfe, 0xff])) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  if (hasPrefix(bytes, [0xff, 0xfe]))
+    return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (hasPrefix(bytes, [0xfe, 0xff]))
+    return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
   try {
     return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes), encoding: 'utf-8' };
   } catch {

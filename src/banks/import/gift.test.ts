@@ -28,11 +28,17 @@ describe('GIFT', () => {
       '::last:: The sky is blue.{TRUE}', // 15
     ].join('\n');
     const r = await gift(src);
-    expect(r.questions.map((q) => [q.id, q.type, ('answer' in q ? q.answer.join('') : '')])).toEqual([
+    expect(r.questions.map((q) => [q.id, q.type, 'answer' in q ? q.answer.join('') : ''])).toEqual([
       ['g-first', 'single', 'A'],
       ['g-last', 'truefalse', 'T'],
     ]);
-    expect(r.errors.map((e) => e.ref)).toEqual(['line 4 (broken)', 'line 7 (twice)', 'line 9 (stray)', 'line 11 (lead)', 'line 13 (one)']);
+    expect(r.errors.map((e) => e.ref)).toEqual([
+      'line 4 (broken)',
+      'line 7 (twice)',
+      'line 9 (stray)',
+      'line 11 (lead)',
+      'line 13 (one)',
+    ]);
     expect(r.errors[0]!.detail).toContain('缺少“}”');
     expect(r.errors[1]!.detail).toContain('多个答案区');
     expect(r.errors[2]!.detail).toContain('“}”出现在“{”之前');
@@ -65,7 +71,11 @@ describe('GIFT', () => {
       explanation: 'general ~ feedback',
     });
     expect(a?.type === 'single' && a.options.map((o) => o.text)).toEqual(['50\\% off = half', 'wrong', 'partial']);
-    expect(b).toMatchObject({ type: 'single', stem: 'Water boils at _____ degrees Celsius at sea level.', answer: ['B'] });
+    expect(b).toMatchObject({
+      type: 'single',
+      stem: 'Water boils at _____ degrees Celsius at sea level.',
+      answer: ['B'],
+    });
     expect(c).toMatchObject({ type: 'multiple', answer: ['A', 'B'] });
     expect(r.notes.map((n) => n.detail).join('\n')).toMatch(/部分得分[\s\S]*全对得分/);
   });
@@ -74,9 +84,9 @@ describe('GIFT', () => {
     const src = [
       '[html]<p>Which is <b>bold</b>?</p><img src="x.png"><br>Line &amp; two{=[plain]<b>tag</b> ~[html]<i>x</i> &lt; y ~ plain & text}',
       '',
-      "[plain]5 < 6 & <br> stays{T}",
+      '[plain]5 < 6 & <br> stays{T}',
       '',
-      '[markdown]Who is in **Grant\'s tomb**?{=no one ~someone}',
+      "[markdown]Who is in **Grant's tomb**?{=no one ~someone}",
       '',
       'No format: <b>kept</b> &amp; as typed{F}',
     ].join('\n');
@@ -94,7 +104,15 @@ describe('GIFT', () => {
   });
 
   it('uses $CATEGORY as the topic and does not count it as a question', async () => {
-    const src = ['$CATEGORY: $course$/top/内科/心血管', '', '心肌梗死最常见的部位是{=左心室前壁 ~右心室 ~左心房}', '', '$CATEGORY: 外科', '', '阑尾炎首选手术{T}'].join('\n');
+    const src = [
+      '$CATEGORY: $course$/top/内科/心血管',
+      '',
+      '心肌梗死最常见的部位是{=左心室前壁 ~右心室 ~左心房}',
+      '',
+      '$CATEGORY: 外科',
+      '',
+      '阑尾炎首选手术{T}',
+    ].join('\n');
     const r = await gift(src);
     expect(r.skipped).toEqual([]);
     expect(r.questions.map((q) => [q.id, q.topic])).toEqual([

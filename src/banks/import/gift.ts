@@ -56,7 +56,10 @@ function escapePre(s: string): string {
   return out;
 }
 
-const UNESCAPE = new Map<string, string>([...Object.entries(ESCAPES).map(([k, v]) => [v, k] as [string, string]), [NEWLINE, '\n']]);
+const UNESCAPE = new Map<string, string>([
+  ...Object.entries(ESCAPES).map(([k, v]) => [v, k] as [string, string]),
+  [NEWLINE, '\n'],
+]);
 
 /** Puts the escaped characters back (the blank marker stays until the text is converted). */
 function restore(s: string): string {
@@ -192,7 +195,11 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
   else if (isTF) {
     // A blank makes no sense in a true/false statement: keep real words, drop stray punctuation.
     stemRaw = /[\p{L}\p{N}]/u.test(after) ? `${before.trimEnd()} ${after.trimStart()}` : before;
-    if (!/[\p{L}\p{N}]/u.test(after)) c.note(ref, `答案区后多余的字符“${plainText(restore(after))}”已忽略 (stray characters after the answer block ignored)`);
+    if (!/[\p{L}\p{N}]/u.test(after))
+      c.note(
+        ref,
+        `答案区后多余的字符“${plainText(restore(after))}”已忽略 (stray characters after the answer block ignored)`,
+      );
   } else stemRaw = before + BLANK + after;
   const stem = convert(stemRaw, format);
   c.notesFor(ref, stem.dropped);
@@ -207,7 +214,13 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
   }
 
   const newId = () => c.makeId(title, `line${block.line}`);
-  const base = { stem: stem.text, points: 1, ...(topic ? { topic } : {}), ...(explanation ? { explanation } : {}), source: `gift ${ref}`.slice(0, 500) };
+  const base = {
+    stem: stem.text,
+    points: 1,
+    ...(topic ? { topic } : {}),
+    ...(explanation ? { explanation } : {}),
+    source: `gift ${ref}`.slice(0, 500),
+  };
 
   if (isTF) {
     const q: QuestionInput = { ...base, id: newId(), type: 'truefalse', answer: [tfWord.startsWith('T') ? 'T' : 'F'] };
@@ -219,7 +232,10 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
   const marks = [...answerText.matchAll(/[~=]/g)];
   const lead = answerText.slice(0, marks[0]?.index ?? answerText.length).trim();
   if (lead) {
-    return void c.error(ref, `答案区开头有多余的文字“${plainText(restore(lead))}”，每个选项应以 = 或 ~ 开头 (text before the first answer)`);
+    return void c.error(
+      ref,
+      `答案区开头有多余的文字“${plainText(restore(lead))}”，每个选项应以 = 或 ~ 开头 (text before the first answer)`,
+    );
   }
   const answers: { mark: string; weight: number; text: string; n: number }[] = [];
   for (let i = 0; i < marks.length; i++) {
@@ -243,7 +259,9 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
   const fail = (detail: string) => c.error(ref, detail);
   if (answers.length < 2) return void fail(`选择题至少需要 2 个选项，实际 ${answers.length} 个 (fewer than 2 answers)`);
   if (answers.length > OPTION_KEYS.length) {
-    return void fail(`选项超过 ${OPTION_KEYS.length} 个，实际 ${answers.length} 个 (more than ${OPTION_KEYS.length} answers)`);
+    return void fail(
+      `选项超过 ${OPTION_KEYS.length} 个，实际 ${answers.length} 个 (more than ${OPTION_KEYS.length} answers)`,
+    );
   }
   const empty = answers.find((a) => !a.text);
   if (empty) return void fail(`第 ${empty.n} 个选项为空 (answer ${empty.n} is empty)`);
@@ -255,7 +273,10 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
     const full = answers.map((a, i) => ({ a, i })).filter(({ a }) => a.weight >= 99.99);
     if (full.length === 0) return void fail('单选题没有满分（=）选项 (no answer is fully correct)');
     if (full.length > 1) {
-      return void c.skip(ref, '不支持：单选题有多个满分答案，任选其一即得分 (single-answer question with several fully correct answers)');
+      return void c.skip(
+        ref,
+        '不支持：单选题有多个满分答案，任选其一即得分 (single-answer question with several fully correct answers)',
+      );
     }
     keys = [OPTION_KEYS[full[0]!.i]!];
     if (answers.some((a) => a.weight !== 0 && a.weight < 99.99)) {

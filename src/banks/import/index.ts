@@ -31,9 +31,14 @@ const IMPORTERS: Record<ImportFormat, (bytes: Uint8Array, opts: ImportOptions) =
  * Imports a question-bank file. Throws only on a programming error (unknown format, bank id not
  * matching the bank id pattern); anything wrong with the file itself is in `errors`.
  */
-export async function importBank(format: ImportFormat, bytes: Uint8Array, opts: { bankId: string }): Promise<ImportResult> {
+export async function importBank(
+  format: ImportFormat,
+  bytes: Uint8Array,
+  opts: { bankId: string },
+): Promise<ImportResult> {
   if (!IMPORT_FORMATS.includes(format)) throw new TypeError(`unknown import format ${JSON.stringify(format)}`);
-  if (!bankIdSchema.safeParse(opts.bankId).success) throw new TypeError(`invalid bankId ${JSON.stringify(opts.bankId)}`);
+  if (!bankIdSchema.safeParse(opts.bankId).success)
+    throw new TypeError(`invalid bankId ${JSON.stringify(opts.bankId)}`);
   try {
     return await IMPORTERS[format](bytes, opts);
   } catch (e) {
@@ -41,7 +46,9 @@ export async function importBank(format: ImportFormat, bytes: Uint8Array, opts: 
     return {
       imported: 0,
       skipped: [],
-      errors: [{ ref: 'file', detail: `文件无法导入 (the file could not be imported): ${(e as Error)?.message ?? String(e)}` }],
+      errors: [
+        { ref: 'file', detail: `文件无法导入 (the file could not be imported): ${(e as Error)?.message ?? String(e)}` },
+      ],
       notes: [],
       questions: [],
     };

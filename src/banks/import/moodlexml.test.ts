@@ -49,7 +49,7 @@ describe('Moodle XML', () => {
   </question>
 </quiz>`;
     const r = await moodle(xml);
-    expect(r.questions.map((q) => [q.id, q.type, ('answer' in q ? q.answer.join('') : '')])).toEqual([
+    expect(r.questions.map((q) => [q.id, q.type, 'answer' in q ? q.answer.join('') : ''])).toEqual([
       ['md-1', 'multiple', 'AC'],
       ['md-2', 'single', 'A'],
       ['md-q4', 'truefalse', 'F'], // the name has no ASCII: the id falls back to the question's position
@@ -93,7 +93,10 @@ describe('Moodle XML', () => {
       '</quiz>',
     ].join('\n');
     const r = await moodle(xml);
-    expect(r.questions.map((q) => [q.id, 'answer' in q ? q.answer.join('') : ''])).toEqual([['md-one', 'T'], ['md-three', 'F']]);
+    expect(r.questions.map((q) => [q.id, 'answer' in q ? q.answer.join('') : ''])).toEqual([
+      ['md-one', 'T'],
+      ['md-three', 'F'],
+    ]);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]!.ref).toBe('line 5');
     expect(r.errors[0]!.detail).toContain('此题的 XML 格式错误（第 5 行）');

@@ -40,7 +40,9 @@ function fieldText(el: XElement | undefined, defaultFormat = 'html'): RichText &
   else if (format === 'markdown') r = markdownToText(raw);
   else if (format === 'moodle_auto_format') r = moodleAutoToText(raw);
   else r = htmlToText(raw);
-  const files = childElements(el, 'file').map((f) => `嵌入文件未导入 (embedded file not imported): ${f.attrs.name ?? '?'}`);
+  const files = childElements(el, 'file').map(
+    (f) => `嵌入文件未导入 (embedded file not imported): ${f.attrs.name ?? '?'}`,
+  );
   return { ...r, files };
 }
 
@@ -63,7 +65,10 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
   let entries: { q: XElement; offset: number | undefined }[] = [];
   if (parsed.ok) {
     if (parsed.root.name !== 'quiz') {
-      c.error('file', `不是 Moodle XML 题库：根元素应为 <quiz>，实际为 <${parsed.root.name}> (root element must be <quiz>)`);
+      c.error(
+        'file',
+        `不是 Moodle XML 题库：根元素应为 <quiz>，实际为 <${parsed.root.name}> (root element must be <quiz>)`,
+      );
       return c.result();
     }
     entries = childElements(parsed.root, 'question').map((q) => ({ q, offset: q.start }));
@@ -74,7 +79,10 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
       c.error(parsed.line ? `line ${parsed.line}` : 'file', parsed.detail);
       return c.result();
     }
-    c.note('file', `${parsed.detail}；已逐题读取，其余题目照常导入 (the file is not well-formed: questions were read one by one)`);
+    c.note(
+      'file',
+      `${parsed.detail}；已逐题读取，其余题目照常导入 (the file is not well-formed: questions were read one by one)`,
+    );
     for (const m of chunks) {
       const one = parseXml(m[0]);
       const startLine = lineOf(m.index) ?? 1;
@@ -83,7 +91,10 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
       } else {
         const line = one.ok ? startLine : startLine + (one.line ?? 1) - 1;
         const msg = one.ok ? '' : (one.msg ?? one.detail).replace(/\s*\(opened in line \d+, col \d+\)/, '');
-        c.error(`line ${line}`, `此题的 XML 格式错误（第 ${line} 行）(malformed XML in this question, line ${line}): ${msg}`);
+        c.error(
+          `line ${line}`,
+          `此题的 XML 格式错误（第 ${line} 行）(malformed XML in this question, line ${line}): ${msg}`,
+        );
       }
     }
   }
@@ -133,7 +144,8 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
   let points = 1;
   const grade = Number(textContent(firstChild(q, 'defaultgrade')).trim());
   if (Number.isFinite(grade) && grade > 0 && grade <= 100) points = grade;
-  else if (Number.isFinite(grade) && grade > 100) c.note(ref, `分值 ${grade} 超过 100，已改为 1 (default grade above 100 replaced by 1)`);
+  else if (Number.isFinite(grade) && grade > 100)
+    c.note(ref, `分值 ${grade} 超过 100，已改为 1 (default grade above 100 replaced by 1)`);
 
   const idnumber = textContent(firstChild(q, 'idnumber')).trim();
   const newId = () => c.makeId(idnumber || ctx.name, `q${ctx.n}`);
@@ -154,21 +166,34 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
 
   if (type === 'truefalse') {
     const right = answers.filter((a) => a.fraction >= 99.99);
-    if (right.length !== 1) return c.error(ref, '判断题应恰好有一个 fraction="100" 的答案 (exactly one answer must have fraction 100)');
+    if (right.length !== 1)
+      return c.error(ref, '判断题应恰好有一个 fraction="100" 的答案 (exactly one answer must have fraction 100)');
     const word = trueFalseWord(right[0]!.text);
-    if (!word) return c.error(ref, `判断题的正确答案“${right[0]!.text}”不是 true/false (the correct answer is neither true nor false)`);
+    if (!word)
+      return c.error(
+        ref,
+        `判断题的正确答案“${right[0]!.text}”不是 true/false (the correct answer is neither true nor false)`,
+      );
     const tq: QuestionInput = { ...base, id: newId(), type: 'truefalse', answer: [word] };
     c.accept(tq, ref);
     return;
   }
 
   // multichoice
-  if (answers.length < 2) return c.error(ref, `选择题至少需要 2 个选项，实际 ${answers.length} 个 (fewer than 2 answers)`);
+  if (answers.length < 2)
+    return c.error(ref, `选择题至少需要 2 个选项，实际 ${answers.length} 个 (fewer than 2 answers)`);
   if (answers.length > OPTION_KEYS.length) {
-    return c.error(ref, `选项超过 ${OPTION_KEYS.length} 个，实际 ${answers.length} 个 (more than ${OPTION_KEYS.length} answers)`);
+    return c.error(
+      ref,
+      `选项超过 ${OPTION_KEYS.length} 个，实际 ${answers.length} 个 (more than ${OPTION_KEYS.length} answers)`,
+    );
   }
   const empty = answers.find((a) => !a.text);
-  if (empty) return c.error(ref, `第 ${empty.n} 个选项为空（图片不会导入）(answer ${empty.n} is empty; images are not imported)`);
+  if (empty)
+    return c.error(
+      ref,
+      `第 ${empty.n} 个选项为空（图片不会导入）(answer ${empty.n} is empty; images are not imported)`,
+    );
   const single = flag(firstChild(q, 'single')) ?? true;
   const options = answers.map((a, i) => ({ key: OPTION_KEYS[i]!, text: a.text }));
   let keys: (typeof OPTION_KEYS)[number][];
@@ -176,7 +201,10 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
     const full = answers.map((a, i) => ({ a, i })).filter(({ a }) => a.fraction >= 99.99);
     if (full.length === 0) return c.error(ref, '单选题没有 fraction="100" 的答案 (no answer is fully correct)');
     if (full.length > 1) {
-      return c.skip(ref, '不支持：单选题有多个满分答案，任选其一即得分 (single-answer question with several fully correct answers)');
+      return c.skip(
+        ref,
+        '不支持：单选题有多个满分答案，任选其一即得分 (single-answer question with several fully correct answers)',
+      );
     }
     keys = [OPTION_KEYS[full[0]!.i]!];
     if (answers.some((a) => a.fraction !== 0 && a.fraction < 99.99)) {
@@ -185,7 +213,10 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
   } else {
     keys = answers.flatMap((a, i) => (a.fraction > 0 ? [OPTION_KEYS[i]!] : []));
     if (keys.length === 0) return c.error(ref, '多选题没有 fraction 大于 0 的答案 (no answer has a positive fraction)');
-    c.noteMany('多选题的分数比例已改为全对得分：fraction 大于 0 的选项为答案 (fractions replaced by all-or-nothing scoring)', ref);
+    c.noteMany(
+      '多选题的分数比例已改为全对得分：fraction 大于 0 的选项为答案 (fractions replaced by all-or-nothing scoring)',
+      ref,
+    );
   }
   const shuffle = flag(firstChild(q, 'shuffleanswers'));
   const mq: QuestionInput = {

@@ -76,7 +76,14 @@ describe('QTI content packages', () => {
     expect(r.skipped).toEqual([]);
     expect(r.imported).toBe(2);
     const [a, b] = r.questions;
-    expect(a).toMatchObject({ id: 'pkg-item-a', type: 'single', stem: '医师定期考核的周期是 几 年？', answer: ['C'], shuffle: true, points: 1 });
+    expect(a).toMatchObject({
+      id: 'pkg-item-a',
+      type: 'single',
+      stem: '医师定期考核的周期是 几 年？',
+      answer: ['C'],
+      shuffle: true,
+      points: 1,
+    });
     expect(a?.type === 'single' && a.options).toEqual([
       { key: 'A', text: '一年', sourceKey: 'y1' },
       { key: 'B', text: '两年', sourceKey: 'y2' },
@@ -84,7 +91,14 @@ describe('QTI content packages', () => {
       { key: 'D', text: '以上都不对', sourceKey: 'none', fixed: true },
     ]);
     expect(a?.source).toBe('qti items/item a.xml (item-a) "item-a"');
-    expect(b).toMatchObject({ id: 'pkg-item-b', type: 'multiple', stem: '下列属于医师权利的有', answer: ['A', 'C'], shuffle: false, points: 2 });
+    expect(b).toMatchObject({
+      id: 'pkg-item-b',
+      type: 'multiple',
+      stem: '下列属于医师权利的有',
+      answer: ['A', 'C'],
+      shuffle: false,
+      points: 2,
+    });
     expect(valid(r.questions)).toEqual([]);
   });
 
@@ -136,7 +150,9 @@ describe('QTI content packages', () => {
   it('reports a zip that is not a QTI package', async () => {
     const r = await qti(zipSync({ 'hello.txt': strToU8('hi') }));
     expect(r.questions).toEqual([]);
-    expect(r.errors).toEqual([{ ref: 'file', detail: expect.stringContaining('既没有 imsmanifest.xml 也没有 QTI 题目文件') }]);
+    expect(r.errors).toEqual([
+      { ref: 'file', detail: expect.stringContaining('既没有 imsmanifest.xml 也没有 QTI 题目文件') },
+    ]);
     const corrupt = await qti(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]));
     expect(corrupt.errors).toEqual([{ ref: 'file', detail: expect.stringContaining('无法解压') }]);
   });
@@ -161,14 +177,30 @@ describe('QTI items', () => {
 
   it('takes the key from correctResponse only, and reports contradictions', async () => {
     const choices = '<simpleChoice identifier="a">a</simpleChoice><simpleChoice identifier="b">b</simpleChoice>';
-    const noKey = item21('k1', `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1">${choices}</choiceInteraction>`, []);
+    const noKey = item21(
+      'k1',
+      `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1">${choices}</choiceInteraction>`,
+      [],
+    );
     expect((await qti(enc(noKey))).errors[0]!.detail).toContain('correctResponse');
-    const two = item21('k2', `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1">${choices}</choiceInteraction>`, ['a', 'b']);
+    const two = item21(
+      'k2',
+      `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1">${choices}</choiceInteraction>`,
+      ['a', 'b'],
+    );
     expect((await qti(enc(two))).errors[0]!.detail).toContain('maxChoices=1');
-    const unknown = item21('k3', `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE">${choices}</choiceInteraction>`, ['zz']);
+    const unknown = item21(
+      'k3',
+      `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE">${choices}</choiceInteraction>`,
+      ['zz'],
+    );
     expect((await qti(enc(unknown))).errors[0]!.detail).toContain('不在选项中');
     // maxChoices 0 with one correct value is a multiple-answer question
-    const open = item21('k4', `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="0">${choices}</choiceInteraction>`, ['b']);
+    const open = item21(
+      'k4',
+      `<p>Q</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="0">${choices}</choiceInteraction>`,
+      ['b'],
+    );
     expect((await qti(enc(open))).questions[0]).toMatchObject({ type: 'multiple', answer: ['B'] });
   });
 

@@ -75,7 +75,10 @@ function importXmlFile(c: Collector, bytes: Uint8Array, path: string | undefined
   if (decoded.note) c.note(fileRef, decoded.note);
   const parsed = parseXml(decoded.text);
   if (!parsed.ok) {
-    c.error(path ? `${path}${parsed.line ? ` line ${parsed.line}` : ''}` : parsed.line ? `line ${parsed.line}` : 'file', parsed.detail);
+    c.error(
+      path ? `${path}${parsed.line ? ` line ${parsed.line}` : ''}` : parsed.line ? `line ${parsed.line}` : 'file',
+      parsed.detail,
+    );
     return;
   }
   const root = normalizeQti(parsed.root);
@@ -84,10 +87,16 @@ function importXmlFile(c: Collector, bytes: Uint8Array, path: string | undefined
       readItem(c, root, path);
       return;
     case 'questestinterop':
-      c.error(fileRef, '不支持 QTI 1.x 格式，请导出为 QTI 2.1 或 3.0 (QTI 1.x is not supported; export QTI 2.1 or 3.0)');
+      c.error(
+        fileRef,
+        '不支持 QTI 1.x 格式，请导出为 QTI 2.1 或 3.0 (QTI 1.x is not supported; export QTI 2.1 or 3.0)',
+      );
       return;
     case 'assessmentTest':
-      c.error(fileRef, '这是 QTI 试卷（assessmentTest），不含题目本身；请上传包含 imsmanifest.xml 的 zip 内容包 (an assessmentTest: upload the content package .zip)');
+      c.error(
+        fileRef,
+        '这是 QTI 试卷（assessmentTest），不含题目本身；请上传包含 imsmanifest.xml 的 zip 内容包 (an assessmentTest: upload the content package .zip)',
+      );
       return;
     case 'manifest':
       c.error(fileRef, '这是 imsmanifest.xml；请上传整个 zip 内容包 (a manifest alone: upload the whole .zip package)');
@@ -121,19 +130,26 @@ function readItem(c: Collector, root: XElement, path: string | undefined): void 
   // The key: correctResponse of the interaction's response variable.
   const respId = ci.attrs.responseIdentifier ?? '';
   const decl = childElements(root, 'responseDeclaration').find((d) => d.attrs.identifier === respId);
-  if (!decl) return c.error(ref, `找不到作答变量“${respId}”的 responseDeclaration (no responseDeclaration for the interaction)`);
+  if (!decl)
+    return c.error(ref, `找不到作答变量“${respId}”的 responseDeclaration (no responseDeclaration for the interaction)`);
   const values = childElements(firstChild(decl, 'correctResponse') ?? { name: '', attrs: {}, children: [] }, 'value')
     .map((v) => textContent(v).trim())
     .filter(Boolean);
   if (values.length === 0) {
-    return c.error(ref, '缺少正确答案 correctResponse；不会从评分模板或映射推测答案 (no correctResponse: the key is never guessed)');
+    return c.error(
+      ref,
+      '缺少正确答案 correctResponse；不会从评分模板或映射推测答案 (no correctResponse: the key is never guessed)',
+    );
   }
 
   // Options.
   const choices = childElements(ci, 'simpleChoice');
   if (choices.length < 2) return c.error(ref, `选项少于 2 个 (fewer than 2 simpleChoice: ${choices.length})`);
   if (choices.length > OPTION_KEYS.length) {
-    return c.error(ref, `选项超过 ${OPTION_KEYS.length} 个，实际 ${choices.length} 个 (more than ${OPTION_KEYS.length} choices)`);
+    return c.error(
+      ref,
+      `选项超过 ${OPTION_KEYS.length} 个，实际 ${choices.length} 个 (more than ${OPTION_KEYS.length} choices)`,
+    );
   }
   const options: { key: (typeof OPTION_KEYS)[number]; text: string; sourceKey: string; fixed?: boolean }[] = [];
   const seen = new Set<string>();
@@ -144,15 +160,22 @@ function readItem(c: Collector, root: XElement, path: string | undefined): void 
     seen.add(sourceKey);
     const t = renderNodes(ch.children);
     c.notesFor(ref, t.dropped);
-    if (!t.text) return c.error(ref, `选项“${sourceKey}”为空（图片不会导入）(choice is empty; images are not imported)`);
-    options.push({ key: OPTION_KEYS[i]!, text: t.text, sourceKey, ...(ch.attrs.fixed === 'true' ? { fixed: true } : {}) });
+    if (!t.text)
+      return c.error(ref, `选项“${sourceKey}”为空（图片不会导入）(choice is empty; images are not imported)`);
+    options.push({
+      key: OPTION_KEYS[i]!,
+      text: t.text,
+      sourceKey,
+      ...(ch.attrs.fixed === 'true' ? { fixed: true } : {}),
+    });
   }
   const byId = new Map(options.map((o) => [o.sourceKey, o.key]));
   const unknown = values.filter((v) => !byId.has(v));
   if (unknown.length) {
     return c.error(ref, `正确答案 ${unknown.join(', ')} 不在选项中 (correctResponse names no simpleChoice)`);
   }
-  if (new Set(values).size !== values.length) return c.error(ref, '正确答案中有重复的选项 (a value repeats in correctResponse)');
+  if (new Set(values).size !== values.length)
+    return c.error(ref, '正确答案中有重复的选项 (a value repeats in correctResponse)');
 
   // Stem: the item body with the interaction replaced by its prompt.
   const stem = renderNodes(body.children, {
@@ -167,7 +190,10 @@ function readItem(c: Collector, root: XElement, path: string | undefined): void 
   let type: 'single' | 'multiple';
   if (values.length > 1) {
     if (maxChoices === 1) {
-      return c.error(ref, `maxChoices=1 但正确答案有 ${values.length} 个 (maxChoices is 1 but correctResponse has ${values.length} values)`);
+      return c.error(
+        ref,
+        `maxChoices=1 但正确答案有 ${values.length} 个 (maxChoices is 1 but correctResponse has ${values.length} values)`,
+      );
     }
     type = 'multiple';
   } else type = maxChoices === 1 ? 'single' : 'multiple';
@@ -179,7 +205,10 @@ function readItem(c: Collector, root: XElement, path: string | undefined): void 
   const points = [maxScore, normalMax].find((p): p is number => p !== undefined && p > 0 && p <= 100) ?? 1;
 
   if (firstChild(decl, 'mapping') || firstChild(decl, 'areaMapping')) {
-    c.noteMany('映射（mapping）给出的部分得分未保留，导入后全对才得分 (mapping partial credit not kept; all-or-nothing)', ref);
+    c.noteMany(
+      '映射（mapping）给出的部分得分未保留，导入后全对才得分 (mapping partial credit not kept; all-or-nothing)',
+      ref,
+    );
   }
 
   const source = `qti ${ref}${title ? ` "${title}"` : ''}`.slice(0, 500);
@@ -281,7 +310,10 @@ function importPackage(c: Collector, bytes: Uint8Array): void {
       c.error('file', '压缩包中既没有 imsmanifest.xml 也没有 QTI 题目文件 (no manifest and no QTI item in the zip)');
       return;
     }
-    c.note('file', '压缩包中没有 imsmanifest.xml，已按文件名顺序导入其中的 QTI 题目文件 (no manifest: item files imported in name order)');
+    c.note(
+      'file',
+      '压缩包中没有 imsmanifest.xml，已按文件名顺序导入其中的 QTI 题目文件 (no manifest: item files imported in name order)',
+    );
     for (const [p, data] of items) importXmlFile(c, data, p);
     return;
   }

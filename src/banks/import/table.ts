@@ -18,7 +18,16 @@ export interface SheetRow {
 }
 
 export type Column =
-  | 'id' | 'type' | 'stem' | 'answer' | 'points' | 'topic' | 'difficulty' | 'explanation' | 'group' | 'groupStem'
+  | 'id'
+  | 'type'
+  | 'stem'
+  | 'answer'
+  | 'points'
+  | 'topic'
+  | 'difficulty'
+  | 'explanation'
+  | 'group'
+  | 'groupStem'
   | `option${OptionKey}`;
 
 /** The template's columns, in order, with their Chinese names (DESIGN §5). */
@@ -41,14 +50,26 @@ const alias = (column: Column, ...names: string[]) => names.forEach((n) => (ALIA
 alias('id', '编号', '题号', '试题编号', '题目编号', 'id', 'question id', 'no', 'no.', 'number');
 alias('type', '题型', '类型', '题目类型', '试题类型', 'type', 'question type', 'kind');
 alias('stem', '题干', '题目', '试题', '题目内容', '试题内容', '问题', 'stem', 'question', 'question text', 'text');
-for (const k of OPTION_KEYS) alias(`option${k}`, `选项${k}`, `${k}`, `${k}选项`, `option ${k}`, `option_${k}`, `choice ${k}`);
+for (const k of OPTION_KEYS)
+  alias(`option${k}`, `选项${k}`, `${k}`, `${k}选项`, `option ${k}`, `option_${k}`, `choice ${k}`);
 alias('answer', '答案', '正确答案', '标准答案', '参考答案', 'answer', 'answers', 'key', 'correct', 'correct answer');
 alias('points', '分值', '分数', '分', 'points', 'point', 'score', 'marks');
 alias('topic', '知识点', '考点', '章节', 'topic', 'knowledge point');
 alias('difficulty', '难度', '难度系数', 'difficulty');
 alias('explanation', '解析', '答案解析', '试题解析', '题目解析', 'explanation', 'analysis', 'rationale', 'feedback');
 alias('group', '组号', '题组', '题组号', '分组', 'group', 'group id', 'group no');
-alias('groupStem', '组题干', '共用题干', '公共题干', '病例', '病例摘要', 'group stem', 'case stem', 'shared stem', 'case');
+alias(
+  'groupStem',
+  '组题干',
+  '共用题干',
+  '公共题干',
+  '病例',
+  '病例摘要',
+  'group stem',
+  'case stem',
+  'shared stem',
+  'case',
+);
 
 function normalizeHeader(h: string): string {
   return h
@@ -65,8 +86,34 @@ type Kind = 'single' | 'multiple' | 'truefalse' | 'case' | 'matching';
 
 const TYPES: Record<string, Kind> = {};
 const typeAlias = (kind: Kind, ...names: string[]) => names.forEach((n) => (TYPES[n] = kind));
-typeAlias('single', '单选', '单项选择', '单选择', '最佳选择', 'a', 'a1', 'a2', 'a1/a2', 'a1a2', 'single', 'singlechoice', 'sc');
-typeAlias('multiple', '多选', '多项选择', '多选择', '不定项', '不定项选择', 'x', 'multiple', 'multiplechoice', 'multi', 'mc');
+typeAlias(
+  'single',
+  '单选',
+  '单项选择',
+  '单选择',
+  '最佳选择',
+  'a',
+  'a1',
+  'a2',
+  'a1/a2',
+  'a1a2',
+  'single',
+  'singlechoice',
+  'sc',
+);
+typeAlias(
+  'multiple',
+  '多选',
+  '多项选择',
+  '多选择',
+  '不定项',
+  '不定项选择',
+  'x',
+  'multiple',
+  'multiplechoice',
+  'multi',
+  'mc',
+);
 typeAlias('truefalse', '判断', '是非', '对错', '正误', 'truefalse', 'true/false', 'tf', 'judge', 'judgement');
 typeAlias('case', 'a3', 'a4', 'a3/a4', 'a3a4', '共用题干', '病例组', '案例', 'case');
 typeAlias('matching', 'b', 'b1', '配伍', '配伍选择', '共用备选答案', 'matching');
@@ -104,7 +151,7 @@ const rowRef = (row: number) => `row ${row}`;
 
 function rowsRef(rows: number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     let j = i;
     while (j + 1 < rows.length && rows[j + 1] === rows[j]! + 1) j++;
     parts.push(i === j ? `${rows[i]}` : `${rows[i]}-${rows[j]}`);
@@ -145,7 +192,10 @@ export function importTable(c: Collector, src: TableSource): void {
   }
   if (headerIdx < 0) {
     if (rows.some((r) => r.cells.some((x) => x.trim() !== ''))) {
-      c.error(rowRef(rows.find((r) => r.cells.some((x) => x.trim()))!.row), '找不到表头：第一行应为 编号、题型、题干、选项A…选项H、答案… (no header row with 题型/题干/答案 found)');
+      c.error(
+        rowRef(rows.find((r) => r.cells.some((x) => x.trim()))!.row),
+        '找不到表头：第一行应为 编号、题型、题干、选项A…选项H、答案… (no header row with 题型/题干/答案 found)',
+      );
     } else {
       c.note('file', '文件为空 (empty file)');
     }
@@ -157,7 +207,8 @@ export function importTable(c: Collector, src: TableSource): void {
     if (h.trim() === '') return;
     const col = ALIASES[normalizeHeader(h)];
     if (!col) return c.note(rowRef(header.row), `忽略无法识别的列“${h.trim()}” (unknown column ignored)`);
-    if (colOf.has(col)) return c.note(rowRef(header.row), `列“${h.trim()}”重复，使用第一列 (repeated column: the first one is used)`);
+    if (colOf.has(col))
+      return c.note(rowRef(header.row), `列“${h.trim()}”重复，使用第一列 (repeated column: the first one is used)`);
     colOf.set(col, i);
   });
   const missing = (['type', 'stem', 'answer'] as Column[]).filter((k) => !colOf.has(k));
@@ -167,8 +218,16 @@ export function importTable(c: Collector, src: TableSource): void {
     return;
   }
 
-  const CONTENT: Column[] = ['type', 'stem', 'answer', 'explanation', 'groupStem', ...OPTION_KEYS.map((k) => `option${k}` as Column)];
-  type Slot = { kind: 'leaf'; cells: Cells; leafKind: 'single' | 'multiple' | 'truefalse' } | { kind: 'group'; key: string };
+  const CONTENT: Column[] = [
+    'type',
+    'stem',
+    'answer',
+    'explanation',
+    'groupStem',
+    ...OPTION_KEYS.map((k) => `option${k}` as Column),
+  ];
+  type Slot =
+    { kind: 'leaf'; cells: Cells; leafKind: 'single' | 'multiple' | 'truefalse' } | { kind: 'group'; key: string };
   const slots: Slot[] = [];
   const groups = new Map<string, { kind: 'case' | 'matching'; name: string; rows: Cells[] }>();
   const mapped = new Set(colOf.values());
@@ -185,7 +244,9 @@ export function importTable(c: Collector, src: TableSource): void {
     if (!cellErrors.length && CONTENT.every((col) => cells.get(col) === '')) continue; // blank (or only 编号/分值 prefilled)
     const ref = rowRef(r.row);
     if (cellErrors.length) {
-      const what = cellErrors.map((e) => `${columnLetter(e.col + 1)}${r.row}（${(header.cells[e.col] ?? '').trim()}）= ${e.value}`);
+      const what = cellErrors.map(
+        (e) => `${columnLetter(e.col + 1)}${r.row}（${(header.cells[e.col] ?? '').trim()}）= ${e.value}`,
+      );
       c.error(ref, `单元格是 Excel 错误值：${what.join('，')} (cell holds an Excel error value)`);
       continue;
     }
@@ -206,7 +267,10 @@ export function importTable(c: Collector, src: TableSource): void {
     if (kind === 'case' || kind === 'matching') {
       const name = cells.get('group');
       if (!name) {
-        c.error(ref, `${kind === 'case' ? 'A3/A4' : 'B1'} 题缺少组号，同一组的题目应填写相同的组号 (group id is required)`);
+        c.error(
+          ref,
+          `${kind === 'case' ? 'A3/A4' : 'B1'} 题缺少组号，同一组的题目应填写相同的组号 (group id is required)`,
+        );
         continue;
       }
       const key = `${kind}\u0000${name}`;
@@ -251,17 +315,25 @@ function readOptions(cells: Cells): { key: OptionKey; text: string }[] {
   texts.forEach((t, i) => t && (last = i));
   const out: { key: OptionKey; text: string }[] = [];
   for (let i = 0; i <= last; i++) {
-    if (!texts[i]) throw new RowError(`选项${OPTION_KEYS[i]}为空，但后面还有选项 (option ${OPTION_KEYS[i]} is empty but later options are filled)`);
+    if (!texts[i])
+      throw new RowError(
+        `选项${OPTION_KEYS[i]}为空，但后面还有选项 (option ${OPTION_KEYS[i]} is empty but later options are filled)`,
+      );
     out.push({ key: OPTION_KEYS[i]!, text: texts[i]! });
   }
   return out;
 }
 
 function parseLetters(raw: string): OptionKey[] {
-  const t = raw.normalize('NFKC').toUpperCase().replace(/[\s,，、;；/|+]+/g, '');
-  if (!/^[A-H]+$/.test(t)) throw new RowError(`答案“${raw}”无法识别，应为 A–H 的字母，如 C、ACD、A,C,D (answer not recognised)`);
+  const t = raw
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[\s,，、;；/|+]+/g, '');
+  if (!/^[A-H]+$/.test(t))
+    throw new RowError(`答案“${raw}”无法识别，应为 A–H 的字母，如 C、ACD、A,C,D (answer not recognised)`);
   const letters = [...t] as OptionKey[];
-  if (new Set(letters).size !== letters.length) throw new RowError(`答案“${raw}”中有重复的字母 (a letter repeats in the answer)`);
+  if (new Set(letters).size !== letters.length)
+    throw new RowError(`答案“${raw}”中有重复的字母 (a letter repeats in the answer)`);
   return letters;
 }
 
@@ -269,7 +341,8 @@ function parsePoints(cells: Cells): number {
   const raw = cells.get('points');
   if (!raw) return 1;
   const n = Number(raw.normalize('NFKC').replace(/分$/, '').trim());
-  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new RowError(`分值“${raw}”无效，应为大于 0、不超过 100 的数 (points must be a number in (0, 100])`);
+  if (!Number.isFinite(n) || n <= 0 || n > 100)
+    throw new RowError(`分值“${raw}”无效，应为大于 0、不超过 100 的数 (points must be a number in (0, 100])`);
   return n;
 }
 
@@ -279,7 +352,10 @@ function parseDifficulty(c: Collector, cells: Cells): number | undefined {
   const t = raw.normalize('NFKC').trim();
   const n = t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t);
   if (Number.isFinite(n) && n >= 0 && n <= 1) return n;
-  c.note(rowRef(cells.row), `难度“${raw}”应为 0 到 1 之间的小数（或百分数），已忽略 (difficulty ignored: expected 0–1)`);
+  c.note(
+    rowRef(cells.row),
+    `难度“${raw}”应为 0 到 1 之间的小数（或百分数），已忽略 (difficulty ignored: expected 0–1)`,
+  );
   return undefined;
 }
 
@@ -297,7 +373,13 @@ function common(c: Collector, cells: Cells, label: string) {
   };
 }
 
-function leafFromRow(c: Collector, cells: Cells, kind: 'single' | 'multiple' | 'truefalse', label: string, inCase = false): Leaf {
+function leafFromRow(
+  c: Collector,
+  cells: Cells,
+  kind: 'single' | 'multiple' | 'truefalse',
+  label: string,
+  inCase = false,
+): Leaf {
   const stem = cells.get('stem');
   if (!stem) throw new RowError('题干为空 (stem is empty)');
   const answerRaw = cells.get('answer');
@@ -309,18 +391,25 @@ function leafFromRow(c: Collector, cells: Cells, kind: 'single' | 'multiple' | '
       const opt = cells.get(`option${answerRaw.normalize('NFKC').toUpperCase() as 'A' | 'B'}`);
       word = opt ? trueFalseOption(opt) : undefined;
     }
-    if (!word) throw new RowError(`判断题答案“${answerRaw}”无法识别，应为 对/错、正确/错误、T/F、√/× (true/false answer not recognised)`);
+    if (!word)
+      throw new RowError(
+        `判断题答案“${answerRaw}”无法识别，应为 对/错、正确/错误、T/F、√/× (true/false answer not recognised)`,
+      );
     return { type: 'truefalse', stem, answer: [word], ...common(c, cells, label) };
   }
   const options = readOptions(cells);
   if (options.length < 2) throw new RowError(`选项少于 2 个 (fewer than 2 options)`);
   const answer = parseLetters(answerRaw);
   if (kind === 'single' && answer.length !== 1) {
-    if (inCase) throw new RowError(`A3/A4 题只能有一个答案，实际为“${answerRaw}” (a case question has exactly one key)`);
-    throw new RowError(`单选题只能有一个答案，实际为“${answerRaw}”；多个答案请用题型 多选/X (single-answer question with several keys)`);
+    if (inCase)
+      throw new RowError(`A3/A4 题只能有一个答案，实际为“${answerRaw}” (a case question has exactly one key)`);
+    throw new RowError(
+      `单选题只能有一个答案，实际为“${answerRaw}”；多个答案请用题型 多选/X (single-answer question with several keys)`,
+    );
   }
   const missing = answer.filter((k) => !options.some((o) => o.key === k));
-  if (missing.length) throw new RowError(`答案 ${missing.join('')} 对应的选项为空 (answer key ${missing.join('')} has no option)`);
+  if (missing.length)
+    throw new RowError(`答案 ${missing.join('')} 对应的选项为空 (answer key ${missing.join('')} has no option)`);
   return { type: kind, stem, options, answer, ...common(c, cells, label) };
 }
 
@@ -328,10 +417,15 @@ function buildCase(c: Collector, name: string, rows: Cells[], label: string): vo
   const ref = `group ${name} (${rowsRef(rows.map((r) => r.row))})`;
   const stems = rows.map((r) => r.get('groupStem')).filter(Boolean);
   if (stems.length === 0) {
-    for (const r of rows) c.error(rowRef(r.row), `A3/A4 组“${name}”没有组题干（病例），请在该组第一行填写 组题干 (case group without shared stem)`);
+    for (const r of rows)
+      c.error(
+        rowRef(r.row),
+        `A3/A4 组“${name}”没有组题干（病例），请在该组第一行填写 组题干 (case group without shared stem)`,
+      );
     return;
   }
-  if (new Set(stems).size > 1) c.note(ref, '同一组的组题干不一致，使用第一个 (differing shared stems: the first one is used)');
+  if (new Set(stems).size > 1)
+    c.note(ref, '同一组的组题干不一致，使用第一个 (differing shared stems: the first one is used)');
   const caseId = c.makeId(`case-${name}`, `case-row${rows[0]!.row}`);
   const subs: Extract<QuestionInput, { type: 'case' }>['questions'] = [];
   const used: number[] = [];
@@ -377,11 +471,19 @@ function buildMatching(c: Collector, name: string, rows: Cells[], label: string)
     } catch (e) {
       if (!(e instanceof RowError)) throw e;
       c.error(rowRef(r.row), e.message);
-      return void rows.filter((x) => x !== r).forEach((x) => c.error(rowRef(x.row), `B1 组“${name}”的共用选项有误，见第 ${r.row} 行 (the group's options are invalid)`));
+      return void rows
+        .filter((x) => x !== r)
+        .forEach((x) =>
+          c.error(rowRef(x.row), `B1 组“${name}”的共用选项有误，见第 ${r.row} 行 (the group's options are invalid)`),
+        );
     }
   }
   if (!options || options.length < 2) {
-    for (const r of rows) c.error(rowRef(r.row), `B1 组“${name}”缺少共用选项（至少 2 个），请在该组第一行填写 选项A… (matching group without shared options)`);
+    for (const r of rows)
+      c.error(
+        rowRef(r.row),
+        `B1 组“${name}”缺少共用选项（至少 2 个），请在该组第一行填写 选项A… (matching group without shared options)`,
+      );
     return;
   }
   const groupId = c.makeId(`b1-${name}`, `b1-row${rows[0]!.row}`);
@@ -389,11 +491,14 @@ function buildMatching(c: Collector, name: string, rows: Cells[], label: string)
   const used: number[] = [];
   for (const r of rows) {
     try {
-      if (items.length >= 20) throw new RowError('一组 B1 题最多 20 小题 (a matching group holds at most 20 questions)');
+      if (items.length >= 20)
+        throw new RowError('一组 B1 题最多 20 小题 (a matching group holds at most 20 questions)');
       if (r.row !== optionsRow) {
         const own = readOptions(r);
         if (own.length && JSON.stringify(own) !== JSON.stringify(options)) {
-          throw new RowError(`与本组第 ${optionsRow} 行的共用选项不一致；B1 组的选项只需在第一行填写 (options differ from the group's shared options)`);
+          throw new RowError(
+            `与本组第 ${optionsRow} 行的共用选项不一致；B1 组的选项只需在第一行填写 (options differ from the group's shared options)`,
+          );
         }
       }
       const stem = r.get('stem');
@@ -401,8 +506,10 @@ function buildMatching(c: Collector, name: string, rows: Cells[], label: string)
       const answerRaw = r.get('answer');
       if (!answerRaw) throw new RowError('答案为空 (answer is empty)');
       const answer = parseLetters(answerRaw);
-      if (answer.length !== 1) throw new RowError(`B1 题只能有一个答案，实际为“${answerRaw}” (a matching item has exactly one key)`);
-      if (!options.some((o) => o.key === answer[0])) throw new RowError(`答案 ${answer[0]} 不在本组的共用选项中 (key is not among the group's options)`);
+      if (answer.length !== 1)
+        throw new RowError(`B1 题只能有一个答案，实际为“${answerRaw}” (a matching item has exactly one key)`);
+      if (!options.some((o) => o.key === answer[0]))
+        throw new RowError(`答案 ${answer[0]} 不在本组的共用选项中 (key is not among the group's options)`);
       const { topic: _topic, ...rest } = common(c, r, label);
       items.push({ id: c.makeId(r.get('id'), `${groupId}-${items.length + 1}`), stem, answer, ...rest });
       used.push(r.row);

@@ -27,7 +27,9 @@ describe('htmlToText', () => {
     expect(htmlToText("<a title=it's>x</a> y").text).toBe('x y');
     expect(htmlToText('<pre>  a\n    b</pre>').text).toBe('a\nb');
     expect(htmlToText('x<sup>2</sup> H<sub>2</sub>O e<sup>iπ</sup>').text).toBe('x² H₂O e^(iπ)');
-    expect(htmlToText('<table><tr><td>Na</td><td>140</td></tr><tr><td>K</td><td>4.0</td></tr></table>').text).toBe('Na 140\nK 4.0');
+    expect(htmlToText('<table><tr><td>Na</td><td>140</td></tr><tr><td>K</td><td>4.0</td></tr></table>').text).toBe(
+      'Na 140\nK 4.0',
+    );
   });
 
   it('decodes numeric and named references, leaves unknown ones alone', () => {
@@ -43,7 +45,15 @@ describe('plain text and words', () => {
   });
 
   it('recognises true/false words', () => {
-    expect(['对', '正确', 'T', 'true', '√', 'Richtig', 'Waar'].map(trueFalseWord)).toEqual(['T', 'T', 'T', 'T', 'T', 'T', 'T']);
+    expect(['对', '正确', 'T', 'true', '√', 'Richtig', 'Waar'].map(trueFalseWord)).toEqual([
+      'T',
+      'T',
+      'T',
+      'T',
+      'T',
+      'T',
+      'T',
+    ]);
     expect(['错', '错误', 'F', 'FALSE', '×', 'Falsch'].map(trueFalseWord)).toEqual(['F', 'F', 'F', 'F', 'F', 'F']);
     expect(trueFalseWord('也许')).toBeUndefined();
     // option texts are matched more strictly: "Yes"/"No" stay an ordinary choice

@@ -48,21 +48,119 @@ const LATIN1_160 =
   'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest ' +
   'Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig ' +
   'agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml';
-const GREEK_UPPER = 'Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Lambda Mu Nu Xi Omicron Pi Rho - Sigma Tau Upsilon Phi Chi Psi Omega';
-const GREEK_LOWER = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigmaf sigma tau upsilon phi chi psi omega';
+const GREEK_UPPER =
+  'Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Lambda Mu Nu Xi Omicron Pi Rho - Sigma Tau Upsilon Phi Chi Psi Omega';
+const GREEK_LOWER =
+  'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigmaf sigma tau upsilon phi chi psi omega';
 const OTHER_ENTITIES: Record<string, number> = {
-  quot: 34, amp: 38, apos: 39, lt: 60, gt: 62, OElig: 338, oelig: 339, Scaron: 352, scaron: 353, Yuml: 376, fnof: 402,
-  circ: 710, tilde: 732, thetasym: 977, upsih: 978, piv: 982, ensp: 8194, emsp: 8195, thinsp: 8201, zwnj: 8204, zwj: 8205,
-  lrm: 8206, rlm: 8207, ndash: 8211, mdash: 8212, lsquo: 8216, rsquo: 8217, sbquo: 8218, ldquo: 8220, rdquo: 8221,
-  bdquo: 8222, dagger: 8224, Dagger: 8225, bull: 8226, hellip: 8230, permil: 8240, prime: 8242, Prime: 8243,
-  lsaquo: 8249, rsaquo: 8250, oline: 8254, frasl: 8260, euro: 8364, image: 8465, weierp: 8472, real: 8476, trade: 8482,
-  alefsym: 8501, larr: 8592, uarr: 8593, rarr: 8594, darr: 8595, harr: 8596, crarr: 8629, lArr: 8656, uArr: 8657,
-  rArr: 8658, dArr: 8659, hArr: 8660, forall: 8704, part: 8706, exist: 8707, empty: 8709, nabla: 8711, isin: 8712,
-  notin: 8713, ni: 8715, prod: 8719, sum: 8721, minus: 8722, lowast: 8727, radic: 8730, prop: 8733, infin: 8734,
-  ang: 8736, and: 8743, or: 8744, cap: 8745, cup: 8746, int: 8747, there4: 8756, sim: 8764, cong: 8773, asymp: 8776,
-  ne: 8800, equiv: 8801, le: 8804, ge: 8805, sub: 8834, sup: 8835, nsub: 8836, sube: 8838, supe: 8839, oplus: 8853,
-  otimes: 8855, perp: 8869, sdot: 8901, lceil: 8968, rceil: 8969, lfloor: 8970, rfloor: 8971, lang: 9001, rang: 9002,
-  loz: 9674, spades: 9824, clubs: 9827, hearts: 9829, diams: 9830,
+  quot: 34,
+  amp: 38,
+  apos: 39,
+  lt: 60,
+  gt: 62,
+  OElig: 338,
+  oelig: 339,
+  Scaron: 352,
+  scaron: 353,
+  Yuml: 376,
+  fnof: 402,
+  circ: 710,
+  tilde: 732,
+  thetasym: 977,
+  upsih: 978,
+  piv: 982,
+  ensp: 8194,
+  emsp: 8195,
+  thinsp: 8201,
+  zwnj: 8204,
+  zwj: 8205,
+  lrm: 8206,
+  rlm: 8207,
+  ndash: 8211,
+  mdash: 8212,
+  lsquo: 8216,
+  rsquo: 8217,
+  sbquo: 8218,
+  ldquo: 8220,
+  rdquo: 8221,
+  bdquo: 8222,
+  dagger: 8224,
+  Dagger: 8225,
+  bull: 8226,
+  hellip: 8230,
+  permil: 8240,
+  prime: 8242,
+  Prime: 8243,
+  lsaquo: 8249,
+  rsaquo: 8250,
+  oline: 8254,
+  frasl: 8260,
+  euro: 8364,
+  image: 8465,
+  weierp: 8472,
+  real: 8476,
+  trade: 8482,
+  alefsym: 8501,
+  larr: 8592,
+  uarr: 8593,
+  rarr: 8594,
+  darr: 8595,
+  harr: 8596,
+  crarr: 8629,
+  lArr: 8656,
+  uArr: 8657,
+  rArr: 8658,
+  dArr: 8659,
+  hArr: 8660,
+  forall: 8704,
+  part: 8706,
+  exist: 8707,
+  empty: 8709,
+  nabla: 8711,
+  isin: 8712,
+  notin: 8713,
+  ni: 8715,
+  prod: 8719,
+  sum: 8721,
+  minus: 8722,
+  lowast: 8727,
+  radic: 8730,
+  prop: 8733,
+  infin: 8734,
+  ang: 8736,
+  and: 8743,
+  or: 8744,
+  cap: 8745,
+  cup: 8746,
+  int: 8747,
+  there4: 8756,
+  sim: 8764,
+  cong: 8773,
+  asymp: 8776,
+  ne: 8800,
+  equiv: 8801,
+  le: 8804,
+  ge: 8805,
+  sub: 8834,
+  sup: 8835,
+  nsub: 8836,
+  sube: 8838,
+  supe: 8839,
+  oplus: 8853,
+  otimes: 8855,
+  perp: 8869,
+  sdot: 8901,
+  lceil: 8968,
+  rceil: 8969,
+  lfloor: 8970,
+  rfloor: 8971,
+  lang: 9001,
+  rang: 9002,
+  loz: 9674,
+  spades: 9824,
+  clubs: 9827,
+  hearts: 9829,
+  diams: 9830,
 };
 const ENTITIES: Map<string, string> = (() => {
   const m = new Map<string, string>();
@@ -77,23 +175,42 @@ const LEGACY_NO_SEMICOLON = new Set(['amp', 'lt', 'gt', 'quot', 'nbsp']);
 /** Decodes HTML character references (named, decimal, hex). Unknown names stay as typed. */
 export function decodeEntities(s: string): string {
   if (!s.includes('&')) return s;
-  return s.replace(/&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31})(;?)/g, (m, body: string, semi: string) => {
-    if (body.startsWith('#')) {
-      const cp = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\uFFFD';
-      return String.fromCodePoint(cp);
-    }
-    const ch = ENTITIES.get(body);
-    if (ch === undefined) return m;
-    if (!semi && !LEGACY_NO_SEMICOLON.has(body)) return m;
-    return ch;
-  });
+  return s.replace(
+    /&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31})(;?)/g,
+    (m, body: string, semi: string) => {
+      if (body.startsWith('#')) {
+        const cp = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+        if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\uFFFD';
+        return String.fromCodePoint(cp);
+      }
+      const ch = ENTITIES.get(body);
+      if (ch === undefined) return m;
+      if (!semi && !LEGACY_NO_SEMICOLON.has(body)) return m;
+      return ch;
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // HTML string -> tree
 
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'keygen']);
+const VOID = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+  'keygen',
+]);
 const RAW_SKIP = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'noscript', 'iframe', 'template']);
 
 /** A forgiving HTML reader: unclosed and stray tags are tolerated, a lone `<` is text. */
@@ -200,29 +317,146 @@ function parseAttributes(s: string): Record<string, string> {
 // Tree -> text
 
 const BLOCK = new Set([
-  'address', 'article', 'aside', 'blockquote', 'center', 'dd', 'details', 'dialog', 'dir', 'div', 'dl', 'dt',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup',
-  'hr', 'li', 'main', 'menu', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'thead', 'tfoot',
-  'tr', 'ul', 'caption', 'legend', 'body', 'html',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'center',
+  'dd',
+  'details',
+  'dialog',
+  'dir',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hgroup',
+  'hr',
+  'li',
+  'main',
+  'menu',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'tr',
+  'ul',
+  'caption',
+  'legend',
+  'body',
+  'html',
   // QTI (names normalised to QTI 2 camelCase)
-  'prompt', 'itemBody', 'simpleChoice', 'choiceInteraction', 'contentBody',
+  'prompt',
+  'itemBody',
+  'simpleChoice',
+  'choiceInteraction',
+  'contentBody',
 ]);
 const DROP_SILENT = new Set([
-  'script', 'style', 'head', 'title', 'template', 'noscript', 'textarea', 'select', 'option', 'button', 'input',
-  'meta', 'link', 'base', 'param', 'source', 'track', 'colgroup', 'col', 'area', 'map', 'datalist', 'rp',
+  'script',
+  'style',
+  'head',
+  'title',
+  'template',
+  'noscript',
+  'textarea',
+  'select',
+  'option',
+  'button',
+  'input',
+  'meta',
+  'link',
+  'base',
+  'param',
+  'source',
+  'track',
+  'colgroup',
+  'col',
+  'area',
+  'map',
+  'datalist',
+  'rp',
   // QTI parts that are not shown as item text
-  'feedbackInline', 'feedbackBlock', 'modalFeedback', 'templateInline', 'templateBlock', 'rubricBlock', 'stylesheet',
-  'companionMaterialsInfo', 'catalogInfo',
+  'feedbackInline',
+  'feedbackBlock',
+  'modalFeedback',
+  'templateInline',
+  'templateBlock',
+  'rubricBlock',
+  'stylesheet',
+  'companionMaterialsInfo',
+  'catalogInfo',
 ]);
-const MEDIA = new Set(['img', 'image', 'audio', 'video', 'object', 'embed', 'iframe', 'svg', 'canvas', 'picture', 'applet', 'frame', 'frameset']);
+const MEDIA = new Set([
+  'img',
+  'image',
+  'audio',
+  'video',
+  'object',
+  'embed',
+  'iframe',
+  'svg',
+  'canvas',
+  'picture',
+  'applet',
+  'frame',
+  'frameset',
+]);
 
 const SUP: Record<string, string> = {
-  '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹',
-  '+': '⁺', '-': '⁻', '−': '⁻', '=': '⁼', '(': '⁽', ')': '⁾', n: 'ⁿ', i: 'ⁱ',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
+  '+': '⁺',
+  '-': '⁻',
+  '−': '⁻',
+  '=': '⁼',
+  '(': '⁽',
+  ')': '⁾',
+  n: 'ⁿ',
+  i: 'ⁱ',
 };
 const SUB: Record<string, string> = {
-  '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉',
-  '+': '₊', '-': '₋', '−': '₋', '=': '₌', '(': '₍', ')': '₎',
+  '0': '₀',
+  '1': '₁',
+  '2': '₂',
+  '3': '₃',
+  '4': '₄',
+  '5': '₅',
+  '6': '₆',
+  '7': '₇',
+  '8': '₈',
+  '9': '₉',
+  '+': '₊',
+  '-': '₋',
+  '−': '₋',
+  '=': '₌',
+  '(': '₍',
+  ')': '₎',
 };
 
 export interface RenderOptions {
@@ -284,7 +518,12 @@ class Writer {
 export function finalizeText(s: string): string {
   return cleanControl(s)
     .split('\n')
-    .map((l) => l.replace(/\u00A0/g, ' ').replace(/[ \t]+$/g, '').replace(/^[ \t]+/g, ''))
+    .map((l) =>
+      l
+        .replace(/\u00A0/g, ' ')
+        .replace(/[ \t]+$/g, '')
+        .replace(/^[ \t]+/g, ''),
+    )
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
@@ -321,7 +560,10 @@ export function renderNodes(nodes: XNode[], opts: RenderOptions = {}): RichText 
     if (DROP_SILENT.has(name)) return;
     if (MEDIA.has(name)) {
       const src = node.attrs.src ?? node.attrs.data ?? node.attrs.href ?? '';
-      const what = name === 'img' || name === 'image' || name === 'svg' || name === 'picture' ? '图片未导入 (image not imported)' : '媒体未导入 (media not imported)';
+      const what =
+        name === 'img' || name === 'image' || name === 'svg' || name === 'picture'
+          ? '图片未导入 (image not imported)'
+          : '媒体未导入 (media not imported)';
       const label = src || node.attrs.alt || name;
       dropped.push(`${what}: ${label.replace('@@PLUGINFILE@@/', '')}`);
       return;
@@ -356,7 +598,10 @@ export function renderNodes(nodes: XNode[], opts: RenderOptions = {}): RichText 
       }
       case 'a': {
         const href = node.attrs.href ?? '';
-        if (href.includes('@@PLUGINFILE@@')) dropped.push(`链接的附件未导入，仅保留文字 (linked file not imported): ${href.replace('@@PLUGINFILE@@/', '')}`);
+        if (href.includes('@@PLUGINFILE@@'))
+          dropped.push(
+            `链接的附件未导入，仅保留文字 (linked file not imported): ${href.replace('@@PLUGINFILE@@/', '')}`,
+          );
         node.children.forEach(visit);
         return;
       }
@@ -415,14 +660,67 @@ export function moodleAutoToText(s: string): RichText {
 // ---------------------------------------------------------------------------------------------
 // True/false words
 
-const TRUE_WORDS = new Set(['true', 't', 'richtig', 'wahr', '对', '正确', '是', '√', '✓', '✔', 'juist', 'waar', 'vrai', 'verdadero', 'vero', 'verdadeiro', 'yes', 'y']);
-const FALSE_WORDS = new Set(['false', 'f', 'falsch', '错', '错误', '否', '×', '✗', '✘', 'x', 'onjuist', 'onwaar', 'faux', 'falso', 'no', 'n']);
+const TRUE_WORDS = new Set([
+  'true',
+  't',
+  'richtig',
+  'wahr',
+  '对',
+  '正确',
+  '是',
+  '√',
+  '✓',
+  '✔',
+  'juist',
+  'waar',
+  'vrai',
+  'verdadero',
+  'vero',
+  'verdadeiro',
+  'yes',
+  'y',
+]);
+const FALSE_WORDS = new Set([
+  'false',
+  'f',
+  'falsch',
+  '错',
+  '错误',
+  '否',
+  '×',
+  '✗',
+  '✘',
+  'x',
+  'onjuist',
+  'onwaar',
+  'faux',
+  'falso',
+  'no',
+  'n',
+]);
 /** Words that clearly name "true"/"false" as an option text (stricter than an answer cell). */
-const TF_OPTION_TRUE = new Set(['true', 'richtig', 'wahr', '对', '正确', 'juist', 'waar', 'vrai', 'verdadero', 'vero', 'verdadeiro']);
+const TF_OPTION_TRUE = new Set([
+  'true',
+  'richtig',
+  'wahr',
+  '对',
+  '正确',
+  'juist',
+  'waar',
+  'vrai',
+  'verdadero',
+  'vero',
+  'verdadeiro',
+]);
 const TF_OPTION_FALSE = new Set(['false', 'falsch', '错', '错误', 'onjuist', 'onwaar', 'faux', 'falso']);
 
 function tfNormalize(s: string): string {
-  return s.normalize('NFKC').trim().toLowerCase().replace(/[.!。！]+$/u, '').trim();
+  return s
+    .normalize('NFKC')
+    .trim()
+    .toLowerCase()
+    .replace(/[.!。！]+$/u, '')
+    .trim();
 }
 
 /** An answer cell or Aiken/GIFT word meaning true or false, or undefined. */

@@ -23,7 +23,14 @@ describe('xlsx import', () => {
       1001,
       '单选',
       { richText: [{ text: '医师' }, { font: { bold: true }, text: '定期考核' }, { text: '的周期是' }] },
-      '一年', '两年', '三年', '', '', '', '', '',
+      '一年',
+      '两年',
+      '三年',
+      '',
+      '',
+      '',
+      '',
+      '',
       { formula: 'LOWER("C")', result: 'c' },
       2,
       { text: '医师法', hyperlink: 'https://example.org' },
@@ -35,11 +42,23 @@ describe('xlsx import', () => {
     expect(r.errors).toEqual([]);
     expect(r.questions).toHaveLength(3);
     expect(r.questions[0]).toMatchObject({
-      id: 'law-1001', type: 'single', stem: '医师定期考核的周期是', answer: ['C'], points: 2, topic: '医师法', difficulty: 0.5, source: 'xlsx row 3',
+      id: 'law-1001',
+      type: 'single',
+      stem: '医师定期考核的周期是',
+      answer: ['C'],
+      points: 2,
+      topic: '医师法',
+      difficulty: 0.5,
+      source: 'xlsx row 3',
     });
     expect(r.questions[1]).toMatchObject({ id: 'law-row4', type: 'truefalse', answer: ['T'] });
     expect(r.questions[2]).toMatchObject({ type: 'multiple', answer: ['B', 'D'], points: 3 });
-    expect(r.questions[2]?.type === 'multiple' && r.questions[2].options.map((o) => o.text)).toEqual(['10', '20', '30', '40']);
+    expect(r.questions[2]?.type === 'multiple' && r.questions[2].options.map((o) => o.text)).toEqual([
+      '10',
+      '20',
+      '30',
+      '40',
+    ]);
     expect(valid('law', r.questions)).toEqual([]);
   });
 
@@ -48,7 +67,20 @@ describe('xlsx import', () => {
     const ws = wb.addWorksheet('题目');
     ws.addRow(TEMPLATE_HEADERS);
     ws.addRow(['a', '单选', '好题', '甲', '乙', '', '', '', '', '', '', 'A']); // row 2
-    ws.addRow(['b', '单选', { formula: 'VLOOKUP(1,Z1:Z2,2,0)', result: { error: '#N/A' } }, '甲', '乙', '', '', '', '', '', '', 'A']); // row 3
+    ws.addRow([
+      'b',
+      '单选',
+      { formula: 'VLOOKUP(1,Z1:Z2,2,0)', result: { error: '#N/A' } },
+      '甲',
+      '乙',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      'A',
+    ]); // row 3
     ws.addRow(['c', '单选', '没有选项', '', '', '', '', '', '', '', '', 'A']); // row 4
     ws.addRow([]); // row 5 blank
     ws.getRow(6).values = ['d', '填空', '____是医师的义务', '', '', '', '', '', '', '', '', '略']; // row 6
@@ -96,13 +128,30 @@ describe('the spreadsheet template', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['题目', '说明', '示例']);
     const first = wb.worksheets[0]!;
     expect((first.getRow(1).values as unknown[]).slice(1)).toEqual([
-      '编号', '题型', '题干', '选项A', '选项B', '选项C', '选项D', '选项E', '选项F', '选项G', '选项H',
-      '答案', '分值', '知识点', '难度', '解析', '组号', '组题干',
+      '编号',
+      '题型',
+      '题干',
+      '选项A',
+      '选项B',
+      '选项C',
+      '选项D',
+      '选项E',
+      '选项F',
+      '选项G',
+      '选项H',
+      '答案',
+      '分值',
+      '知识点',
+      '难度',
+      '解析',
+      '组号',
+      '组题干',
     ]);
     expect(first.actualRowCount).toBe(1);
     const help = wb.getWorksheet('说明')!;
     const helpText = JSON.stringify(help.getSheetValues());
-    for (const word of ['编号', '组题干', '单选、A1、A2', '多选、X', '判断', 'A3、A4', 'B1', 'GBK']) expect(helpText).toContain(word);
+    for (const word of ['编号', '组题干', '单选、A1、A2', '多选、X', '判断', 'A3、A4', 'B1', 'GBK'])
+      expect(helpText).toContain(word);
     const examples = wb.getWorksheet('示例')!;
     expect(examples.actualRowCount).toBe(1 + TEMPLATE_EXAMPLES.length);
     const types = new Set(TEMPLATE_EXAMPLES.map((r) => r[1]));
@@ -126,7 +175,9 @@ describe('the spreadsheet template', () => {
     expect(r.imported).toBe(TEMPLATE_EXAMPLES.length);
     expect(valid('law', r.questions)).toEqual([]);
     // and the same rows as CSV give the same questions
-    const csv = [TEMPLATE_HEADERS, ...TEMPLATE_EXAMPLES].map((row) => row.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\r\n');
+    const csv = [TEMPLATE_HEADERS, ...TEMPLATE_EXAMPLES]
+      .map((row) => row.map((c) => `"${c.replace(/"/g, '""')}"`).join(','))
+      .join('\r\n');
     const fromCsv = await importBank('csv', new TextEncoder().encode(csv), { bankId: 'law' });
     const neutral = (qs: Question[]) => JSON.parse(JSON.stringify(qs).replace(/"(csv|xlsx) (rows?) /g, '"$2 '));
     expect(neutral(fromCsv.questions)).toEqual(neutral(r.questions));

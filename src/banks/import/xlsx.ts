@@ -18,7 +18,8 @@ export function cellText(v: ExcelJS.CellValue | undefined): { text: string; erro
     if ('error' in v && v.error !== undefined) return { text: '', error: String(v.error) };
     if ('formula' in v || 'sharedFormula' in v) {
       const result = (v as { result?: unknown }).result;
-      if (result !== null && typeof result === 'object' && 'error' in result) return { text: '', error: String((result as { error: unknown }).error) };
+      if (result !== null && typeof result === 'object' && 'error' in result)
+        return { text: '', error: String((result as { error: unknown }).error) };
       return cellText(result as ExcelJS.CellValue | undefined);
     }
     if ('text' in v) return cellText((v as { text: ExcelJS.CellValue }).text);
@@ -29,14 +30,20 @@ export function cellText(v: ExcelJS.CellValue | undefined): { text: string; erro
 export async function importXlsx(bytes: Uint8Array, opts: ImportOptions): Promise<ImportResult> {
   const c = new Collector(opts.bankId);
   if (bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0) {
-    c.error('file', '这是旧版 Excel 97-2003 (.xls) 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入 (legacy .xls is not supported)');
+    c.error(
+      'file',
+      '这是旧版 Excel 97-2003 (.xls) 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入 (legacy .xls is not supported)',
+    );
     return c.result();
   }
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ArrayBuffer);
   } catch (e) {
-    c.error('file', `无法读取 xlsx 文件，请确认文件未损坏且为 .xlsx 格式 (could not read the xlsx file): ${(e as Error).message}`);
+    c.error(
+      'file',
+      `无法读取 xlsx 文件，请确认文件未损坏且为 .xlsx 格式 (could not read the xlsx file): ${(e as Error).message}`,
+    );
     return c.result();
   }
   const ws = wb.worksheets[0];

@@ -39,7 +39,12 @@ export function parseXml(text: string): ParsedXml {
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: true });
   if (valid !== true) {
     const { line, col, msg } = valid.err;
-    return { ok: false, line, msg, detail: `XML 格式错误（第 ${line} 行第 ${col} 列）(malformed XML at line ${line}, column ${col}): ${msg}` };
+    return {
+      ok: false,
+      line,
+      msg,
+      detail: `XML 格式错误（第 ${line} 行第 ${col} 列）(malformed XML at line ${line}, column ${col}): ${msg}`,
+    };
   }
   let raw: unknown;
   try {

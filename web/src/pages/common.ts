@@ -24,18 +24,43 @@ export function loadMe(): Promise<Me> {
 }
 
 export function rulesTable(sections: ExamSectionRule[], level?: string | null) {
-  return h('table', { class: 'rules' },
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, '考试部分'), h('th', { scope: 'col' }, '时长'), h('th', { scope: 'col' }, '题量'), h('th', { scope: 'col' }, '满分'), h('th', { scope: 'col' }, '合格分'))),
-    h('tbody', null, ...sections.map((s, i) => {
-      const mark = passMarkFor(s.passMark, level);
-      return h('tr', null,
-        h('th', { scope: 'row' }, h('span', { class: 'part-no' }, `第${'一二三四五六七八九十'[i] ?? i + 1}部分`), s.title),
-        h('td', { 'data-label': '时长' }, minutes(s.durationSec)),
-        h('td', { 'data-label': '题量' }, `${s.items} 题`),
-        h('td', { 'data-label': '满分' }, `${score(s.points)} 分`),
-        h('td', { 'data-label': '合格分' }, mark === null ? '—' : `${score(mark)} 分`),
-      );
-    })),
+  return h(
+    'table',
+    { class: 'rules' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col' }, '考试部分'),
+        h('th', { scope: 'col' }, '时长'),
+        h('th', { scope: 'col' }, '题量'),
+        h('th', { scope: 'col' }, '满分'),
+        h('th', { scope: 'col' }, '合格分'),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      ...sections.map((s, i) => {
+        const mark = passMarkFor(s.passMark, level);
+        return h(
+          'tr',
+          null,
+          h(
+            'th',
+            { scope: 'row' },
+            h('span', { class: 'part-no' }, `第${'一二三四五六七八九十'[i] ?? i + 1}部分`),
+            s.title,
+          ),
+          h('td', { 'data-label': '时长' }, minutes(s.durationSec)),
+          h('td', { 'data-label': '题量' }, `${s.items} 题`),
+          h('td', { 'data-label': '满分' }, `${score(s.points)} 分`),
+          h('td', { 'data-label': '合格分' }, mark === null ? '—' : `${score(mark)} 分`),
+        );
+      }),
+    ),
   );
 }
 

@@ -44,7 +44,12 @@ export async function examPage(attemptId?: string) {
       const me = await call<{ activeAttemptId: string | null }>('GET', '/v1/me');
       go(me.activeAttemptId ? `#/exam/${encodeURIComponent(me.activeAttemptId)}` : '#/');
     } catch (e) {
-      message(main, '无法连接考试服务器', [problemText(e), '已作答的答案保存在本机，不会丢失。'], [h('button', { type: 'button', class: 'btn primary', onclick: () => go('#/exam') }, '重试')]);
+      message(
+        main,
+        '无法连接考试服务器',
+        [problemText(e), '已作答的答案保存在本机，不会丢失。'],
+        [h('button', { type: 'button', class: 'btn primary', onclick: () => go('#/exam') }, '重试')],
+      );
     }
     return;
   }
@@ -62,11 +67,23 @@ export async function examPage(attemptId?: string) {
       const saver = saverFor(attemptId);
       const kept = saver.pendingCount();
       void saver.flush();
-      message(main, isNetworkError(e) ? '网络未连接' : '无法载入考试', [
-        problemText(e),
-        kept ? `您有 ${kept} 题的答案保存在本机，网络恢复后会自动提交。` : '已作答的答案已保存。',
-        '考试计时以服务器为准，请尽快恢复网络后继续。',
-      ], [h('button', { type: 'button', class: 'btn primary', onclick: () => go(`#/exam/${encodeURIComponent(attemptId)}`) }, '重新连接'), link('#/', '返回首页')]);
+      message(
+        main,
+        isNetworkError(e) ? '网络未连接' : '无法载入考试',
+        [
+          problemText(e),
+          kept ? `您有 ${kept} 题的答案保存在本机，网络恢复后会自动提交。` : '已作答的答案已保存。',
+          '考试计时以服务器为准，请尽快恢复网络后继续。',
+        ],
+        [
+          h(
+            'button',
+            { type: 'button', class: 'btn primary', onclick: () => go(`#/exam/${encodeURIComponent(attemptId)}`) },
+            '重新连接',
+          ),
+          link('#/', '返回首页'),
+        ],
+      );
       if (isNetworkError(e)) {
         const retry = () => go(`#/exam/${encodeURIComponent(attemptId)}`);
         window.addEventListener('online', retry, { once: true });
@@ -132,7 +149,10 @@ class ExamScreen {
     shell: HTMLElement;
   };
 
-  constructor(private app: HTMLElement, view: AttemptView) {
+  constructor(
+    private app: HTMLElement,
+    view: AttemptView,
+  ) {
     this.view = view;
     this.section = view.section!;
     this.saver = saverFor(view.id);
@@ -151,7 +171,11 @@ class ExamScreen {
         storageFailed: () => {
           if (this.storageWarned) return;
           this.storageWarned = true;
-          notify('此浏览器无法在本机保存答案（可能处于无痕模式或存储已满）。答案仍会立即提交，请保持网络畅通。', 'alert', 15000);
+          notify(
+            '此浏览器无法在本机保存答案（可能处于无痕模式或存储已满）。答案仍会立即提交，请保持网络畅通。',
+            'alert',
+            15000,
+          );
         },
       }),
     );
@@ -204,11 +228,18 @@ class ExamScreen {
     const title = h('h1', { class: 'exam-title', id: 'section-title' });
     const sub = h('div', { class: 'exam-sub' });
     const timerText = h('span', { class: 'timer-text', id: 'countdown' }, '--:--');
-    const timer = h('div', { class: 'timer', role: 'timer', 'aria-live': 'off', 'aria-label': '本部分剩余时间' }, h('span', { class: 'timer-label' }, '剩余'), timerText);
+    const timer = h(
+      'div',
+      { class: 'timer', role: 'timer', 'aria-live': 'off', 'aria-label': '本部分剩余时间' },
+      h('span', { class: 'timer-label' }, '剩余'),
+      timerText,
+    );
     const status = h('div', { class: 'save-status', id: 'save-status', role: 'status', 'aria-live': 'polite' });
     const submitTop = h('button', { type: 'button', class: 'btn submit-btn', id: 'submit-top' }, '交卷');
     submitTop.addEventListener('click', () => void this.submit());
-    const bar = h('header', { class: 'exambar' },
+    const bar = h(
+      'header',
+      { class: 'exambar' },
       h('div', { class: 'exambar-main' }, h('div', { class: 'exam-heading' }, title, sub), timer),
       h('div', { class: 'exambar-tools' }, status, h('div', { class: 'exambar-right' }, prefButtons(), submitTop)),
     );
@@ -223,11 +254,15 @@ class ExamScreen {
       this.toggleNav(false);
       void this.submit();
     });
-    const aside = h('aside', { class: 'navigator', id: 'navigator', 'aria-label': '题目导航' },
+    const aside = h(
+      'aside',
+      { class: 'navigator', id: 'navigator', 'aria-label': '题目导航' },
       h('div', { class: 'nav-head' }, h('h2', null, '答题卡'), closeNav),
       counts,
       grid,
-      h('ul', { class: 'legend', 'aria-hidden': 'true' },
+      h(
+        'ul',
+        { class: 'legend', 'aria-hidden': 'true' },
         h('li', null, h('span', { class: 'cell-demo answered' }), '已答'),
         h('li', null, h('span', { class: 'cell-demo' }), '未答'),
         h('li', null, h('span', { class: 'cell-demo flagged' }), '标记'),
@@ -238,17 +273,37 @@ class ExamScreen {
     );
     const prev = h('button', { type: 'button', class: 'btn secondary', id: 'prev' }, '‹ 上一题');
     const next = h('button', { type: 'button', class: 'btn primary', id: 'next' }, '下一题 ›');
-    const navToggle = h('button', { type: 'button', class: 'btn secondary nav-toggle', id: 'nav-toggle', 'aria-controls': 'navigator', 'aria-expanded': 'false' });
+    const navToggle = h('button', {
+      type: 'button',
+      class: 'btn secondary nav-toggle',
+      id: 'nav-toggle',
+      'aria-controls': 'navigator',
+      'aria-expanded': 'false',
+    });
     prev.addEventListener('click', () => this.move(-1, true));
-    next.addEventListener('click', () => (this.current >= this.section.questions.length - 1 ? void this.submit() : this.move(1, true)));
+    next.addEventListener('click', () =>
+      this.current >= this.section.questions.length - 1 ? void this.submit() : this.move(1, true),
+    );
     navToggle.addEventListener('click', () => this.toggleNav());
     const footer = h('footer', { class: 'exam-footer' }, prev, navToggle, next);
-    const overlay = h('div', { class: 'overlay busy', hidden: true, role: 'alertdialog', 'aria-modal': 'true', 'aria-live': 'assertive' });
+    const overlay = h('div', {
+      class: 'overlay busy',
+      hidden: true,
+      role: 'alertdialog',
+      'aria-modal': 'true',
+      'aria-live': 'assertive',
+    });
     const scrim = h('div', { class: 'nav-scrim', 'aria-hidden': 'true' });
     scrim.addEventListener('click', () => this.toggleNav(false));
 
     // Notices sit above the question, in the flow of the page: they never cover an option.
-    const shell = h('div', { class: 'exam-shell' }, h('main', { id: 'main', class: 'exam-main', tabindex: '-1' }, notices(), area), scrim, aside);
+    const shell = h(
+      'div',
+      { class: 'exam-shell' },
+      h('main', { id: 'main', class: 'exam-main', tabindex: '-1' }, notices(), area),
+      scrim,
+      aside,
+    );
     this.app.append(bar, shell, footer, overlay);
     this.els = { title, sub, timer, timerText, status, area, grid, counts, navToggle, prev, next, overlay, shell };
     applyPrefs();
@@ -323,7 +378,11 @@ class ExamScreen {
       this.section = next.section;
       this.hideOverlay();
       this.enterSection(false);
-      notify(`「${before.title}」${how}。现在开始「${next.section.title}」，限时 ${minutes(Math.round((Date.parse(next.section.endsAt) - Date.parse(next.section.startedAt)) / 1000))}，计时已开始。`, 'alert', 12000);
+      notify(
+        `「${before.title}」${how}。现在开始「${next.section.title}」，限时 ${minutes(Math.round((Date.parse(next.section.endsAt) - Date.parse(next.section.startedAt)) / 1000))}，计时已开始。`,
+        'alert',
+        12000,
+      );
       (document.getElementById('main') as HTMLElement | null)?.focus();
       window.scrollTo(0, 0);
       return;
@@ -391,7 +450,15 @@ class ExamScreen {
   private showOverlay(title: string, text: string) {
     const o = this.els.overlay;
     clear(o);
-    o.appendChild(h('div', { class: 'dialog' }, h('h2', null, title), h('p', null, text), h('div', { class: 'spinner', 'aria-hidden': 'true' })));
+    o.appendChild(
+      h(
+        'div',
+        { class: 'dialog' },
+        h('h2', null, title),
+        h('p', null, text),
+        h('div', { class: 'spinner', 'aria-hidden': 'true' }),
+      ),
+    );
     o.hidden = false;
   }
 
@@ -433,11 +500,15 @@ class ExamScreen {
       const nums = list.map((d) => this.known.get(d.questionId)).filter(Boolean) as { no: number; section: string }[];
       if (nums.length === list.length && nums.length) {
         const sec = nums[0]!.section;
-        return `「${sec}」第 ${nums.map((n) => n.no).sort((a, b) => a - b).join('、')} 题`;
+        return `「${sec}」第 ${nums
+          .map((n) => n.no)
+          .sort((a, b) => a - b)
+          .join('、')} 题`;
       }
       return `${list.length} 题`;
     };
-    if (closed.length) notify(`${describe(closed)}的答案未能保存：该部分已经结束（已交卷或时间已到）。`, 'alert', 15000);
+    if (closed.length)
+      notify(`${describe(closed)}的答案未能保存：该部分已经结束（已交卷或时间已到）。`, 'alert', 15000);
     if (refused.length) notify(`${describe(refused)}的答案未被服务器接受，请重新作答。`, 'alert', 15000);
     for (const d of refused) if (this.view.answers[d.questionId]) delete this.view.answers[d.questionId];
     this.answers = this.mergedAnswers();
@@ -450,7 +521,11 @@ class ExamScreen {
     const grid = this.els.grid;
     clear(grid);
     this.section.questions.forEach((_q, i) => {
-      const cell = h('button', { type: 'button', class: 'cell', 'data-index': String(i), role: 'listitem' }, String(i + 1));
+      const cell = h(
+        'button',
+        { type: 'button', class: 'cell', 'data-index': String(i), role: 'listitem' },
+        String(i + 1),
+      );
       cell.addEventListener('click', () => {
         this.goTo(i, true);
         this.toggleNav(false);
@@ -492,17 +567,33 @@ class ExamScreen {
     const last = unit.end;
     const range = first === last ? `第 ${first} 题` : `第 ${first}–${last} 题`;
     if (unit.group?.type === 'case') {
-      area.appendChild(h('div', { class: 'group-stem case' },
-        h('div', { class: 'group-label' }, `${TYPE_LABEL.case}（A3/A4 型）· ${range}共用以下病例`),
-        h('p', { class: 'stem-text' }, unit.group.stem),
-      ));
+      area.appendChild(
+        h(
+          'div',
+          { class: 'group-stem case' },
+          h('div', { class: 'group-label' }, `${TYPE_LABEL.case}（A3/A4 型）· ${range}共用以下病例`),
+          h('p', { class: 'stem-text' }, unit.group.stem),
+        ),
+      );
     } else if (unit.group?.type === 'matching') {
       const opts = qs[unit.start]!.options;
-      area.appendChild(h('div', { class: 'group-stem matching' },
-        h('div', { class: 'group-label' }, `${TYPE_LABEL.matching}（B1 型）· ${range}共用以下备选答案，每个备选答案可选一次、多次或不选`),
-        unit.group.stem ? h('p', { class: 'stem-text' }, unit.group.stem) : null,
-        h('ul', { class: 'shared-options' }, ...opts.map((o) => h('li', null, h('span', { class: 'key' }, o.key), h('span', { class: 'text' }, o.text)))),
-      ));
+      area.appendChild(
+        h(
+          'div',
+          { class: 'group-stem matching' },
+          h(
+            'div',
+            { class: 'group-label' },
+            `${TYPE_LABEL.matching}（B1 型）· ${range}共用以下备选答案，每个备选答案可选一次、多次或不选`,
+          ),
+          unit.group.stem ? h('p', { class: 'stem-text' }, unit.group.stem) : null,
+          h(
+            'ul',
+            { class: 'shared-options' },
+            ...opts.map((o) => h('li', null, h('span', { class: 'key' }, o.key), h('span', { class: 'text' }, o.text))),
+          ),
+        ),
+      );
     }
     for (let i = unit.start; i < unit.end; i++) area.appendChild(this.renderQuestion(qs[i]!, i, unit));
   }
@@ -521,15 +612,21 @@ class ExamScreen {
     });
     for (const o of q.options) {
       const text = q.type === 'truefalse' ? (o.key === 'T' ? '正确' : o.key === 'F' ? '错误' : o.text) : o.text;
-      const b = h('button', {
-        type: 'button',
-        class: 'opt',
-        role: multiple ? 'checkbox' : 'radio',
-        'aria-checked': 'false',
-        'data-key': o.key,
-        'aria-label': matching ? `${o.key}. ${o.text}` : null,
-      },
-        h('span', { class: 'key', 'aria-hidden': q.type === 'truefalse' ? 'true' : null }, q.type === 'truefalse' ? (o.key === 'T' ? '✓' : '✗') : o.key),
+      const b = h(
+        'button',
+        {
+          type: 'button',
+          class: 'opt',
+          role: multiple ? 'checkbox' : 'radio',
+          'aria-checked': 'false',
+          'data-key': o.key,
+          'aria-label': matching ? `${o.key}. ${o.text}` : null,
+        },
+        h(
+          'span',
+          { class: 'key', 'aria-hidden': q.type === 'truefalse' ? 'true' : null },
+          q.type === 'truefalse' ? (o.key === 'T' ? '✓' : '✗') : o.key,
+        ),
         matching ? null : h('span', { class: 'text' }, text),
       );
       b.addEventListener('click', () => {
@@ -538,9 +635,18 @@ class ExamScreen {
       });
       options.appendChild(b);
     }
-    const block = h('article', { class: 'question', 'data-index': String(i), 'data-qid': q.id },
-      h('div', { class: 'q-head' },
-        h('h2', { class: 'q-no', tabindex: '-1' }, `第 ${i + 1} 题`, h('span', { class: 'q-type' }, multiple ? (unit.group ? `${label}（多选）` : label) : label)),
+    const block = h(
+      'article',
+      { class: 'question', 'data-index': String(i), 'data-qid': q.id },
+      h(
+        'div',
+        { class: 'q-head' },
+        h(
+          'h2',
+          { class: 'q-no', tabindex: '-1' },
+          `第 ${i + 1} 题`,
+          h('span', { class: 'q-type' }, multiple ? (unit.group ? `${label}（多选）` : label) : label),
+        ),
         flag,
       ),
       h('p', { class: 'stem-text', id: stemId }, q.stem),
@@ -594,7 +700,10 @@ class ExamScreen {
         toggleClass(cell, 'answered', has);
         toggleClass(cell, 'flagged', fl);
         toggleClass(cell, 'current', i === this.current);
-        cell.setAttribute('aria-label', `第 ${i + 1} 题，${has ? '已答' : '未答'}${fl ? '，已标记' : ''}${i === this.current ? '，当前题' : ''}`);
+        cell.setAttribute(
+          'aria-label',
+          `第 ${i + 1} 题，${has ? '已答' : '未答'}${fl ? '，已标记' : ''}${i === this.current ? '，当前题' : ''}`,
+        );
         if (i === this.current) cell.setAttribute('aria-current', 'true');
         else cell.removeAttribute('aria-current');
       }
@@ -633,7 +742,8 @@ class ExamScreen {
     if (this.disposed || dialogOpen() || this.expiring || this.busy) return;
     if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
     const t = e.target as HTMLElement | null;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable))
+      return;
     if (e.key === 'ArrowLeft') {
       e.preventDefault();
       this.move(-1, true);
@@ -671,9 +781,17 @@ class ExamScreen {
     const ok = await confirmDialog({
       title: `确认交卷「${this.section.title}」？`,
       body: [
-        h('p', { class: 'big-count' },
+        h(
+          'p',
+          { class: 'big-count' },
           `本部分共 ${qs.length} 题，已答 ${qs.length - unanswered.length} 题，`,
-          h('strong', { class: unanswered.length ? 'bad' : '', id: 'unanswered-count' }, `未答 ${unanswered.length} 题`), '。'),
+          h(
+            'strong',
+            { class: unanswered.length ? 'bad' : '', id: 'unanswered-count' },
+            `未答 ${unanswered.length} 题`,
+          ),
+          '。',
+        ),
         unanswered.length ? h('p', null, `未答题号：第 ${list} 题。`) : '',
         flagged ? h('p', null, `您标记了 ${flagged} 题待检查。`) : '',
         '交卷后本部分答案不能再修改。',
@@ -695,13 +813,20 @@ class ExamScreen {
         notify(`还有 ${mine.length} 题的答案未送达服务器（已保存在本机）。请检查网络，恢复后再交卷。`, 'alert', 12000);
         return;
       }
-      const next = await call<AttemptView>('POST', `/v1/attempts/${encodeURIComponent(this.view.id)}/sections/${encodeURIComponent(this.section.id)}/submit`);
+      const next = await call<AttemptView>(
+        'POST',
+        `/v1/attempts/${encodeURIComponent(this.view.id)}/sections/${encodeURIComponent(this.section.id)}/submit`,
+      );
       this.busy = false;
       this.fetchSeq++;
       this.applyView(next);
     } catch (e) {
       this.hideOverlay();
-      notify(isNetworkError(e) ? '网络未连接，交卷未成功。答案已保存在本机，请恢复网络后再交卷。' : problemText(e), 'alert', 12000);
+      notify(
+        isNetworkError(e) ? '网络未连接，交卷未成功。答案已保存在本机，请恢复网络后再交卷。' : problemText(e),
+        'alert',
+        12000,
+      );
       if (!isNetworkError(e)) void this.refresh();
     } finally {
       this.busy = false;

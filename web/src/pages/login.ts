@@ -17,11 +17,32 @@ export function loginPage() {
   const notice = takeLoginNotice();
   const error = h('div', { class: 'form-error', role: 'alert', id: 'login-error', hidden: true });
   const idInput = h('input', {
-    id: 'idNumber', name: 'idNumber', type: 'text', inputmode: 'text', autocomplete: 'username', autocapitalize: 'characters',
-    spellcheck: 'false', maxlength: '18', required: true, 'aria-describedby': 'id-hint login-error', placeholder: '18 位身份证号码',
+    id: 'idNumber',
+    name: 'idNumber',
+    type: 'text',
+    inputmode: 'text',
+    autocomplete: 'username',
+    autocapitalize: 'characters',
+    spellcheck: 'false',
+    maxlength: '18',
+    required: true,
+    'aria-describedby': 'id-hint login-error',
+    placeholder: '18 位身份证号码',
   });
-  const pwInput = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'login-error', placeholder: '登录密码' });
-  const show = h('button', { type: 'button', class: 'link-btn', 'aria-controls': 'password', 'aria-pressed': 'false' }, '显示密码');
+  const pwInput = h('input', {
+    id: 'password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    'aria-describedby': 'login-error',
+    placeholder: '登录密码',
+  });
+  const show = h(
+    'button',
+    { type: 'button', class: 'link-btn', 'aria-controls': 'password', 'aria-pressed': 'false' },
+    '显示密码',
+  );
   show.addEventListener('click', () => {
     const visible = pwInput.type === 'text';
     pwInput.type = visible ? 'password' : 'text';
@@ -56,12 +77,25 @@ export function loginPage() {
     lockTimer = setInterval(tick, 1000);
   };
 
-  const form = h('form', { class: 'card narrow', novalidate: true, method: 'post', 'aria-labelledby': 'login-title' },
+  const form = h(
+    'form',
+    { class: 'card narrow', novalidate: true, method: 'post', 'aria-labelledby': 'login-title' },
     h('h1', { id: 'login-title' }, '考生登录'),
     h('p', { class: 'muted' }, '请使用报名时登记的身份证号和考核机构发放的密码登录。'),
     notice ? h('div', { class: 'form-notice', role: 'status' }, notice) : null,
-    h('div', { class: 'field' }, h('label', { for: 'idNumber' }, '身份证号'), idInput, h('p', { class: 'hint', id: 'id-hint' }, '末位为 X 的请输入大写字母 X')),
-    h('div', { class: 'field' }, h('div', { class: 'label-row' }, h('label', { for: 'password' }, '密码'), show), pwInput),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'idNumber' }, '身份证号'),
+      idInput,
+      h('p', { class: 'hint', id: 'id-hint' }, '末位为 X 的请输入大写字母 X'),
+    ),
+    h(
+      'div',
+      { class: 'field' },
+      h('div', { class: 'label-row' }, h('label', { for: 'password' }, '密码'), show),
+      pwInput,
+    ),
     error,
     submit,
     h('p', { class: 'muted small' }, '忘记密码或无法登录，请联系您所在的定期考核机构。'),
@@ -85,7 +119,10 @@ export function loginPage() {
     submit.disabled = true;
     submit.textContent = '正在登录…';
     try {
-      const r = await call<{ token: string; expiresAt: string }>('POST', '/v1/auth/login', { body: { idNumber, password }, auth: false });
+      const r = await call<{ token: string; expiresAt: string }>('POST', '/v1/auth/login', {
+        body: { idNumber, password },
+        auth: false,
+      });
       session.set({ token: r.token, expiresAt: r.expiresAt });
       go(takeAfterLogin());
       return;

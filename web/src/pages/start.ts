@@ -53,12 +53,20 @@ export async function startPage(examId?: string) {
 
   main.textContent = '';
   main.append(
-    h('section', { class: 'card narrow-wide', 'aria-labelledby': 'start-title' },
+    h(
+      'section',
+      { class: 'card narrow-wide', 'aria-labelledby': 'start-title' },
       h('h1', { id: 'start-title' }, '开始考试前请确认'),
-      h('p', { class: 'lead' }, `${exam.title}：共 ${exam.sections.length} 部分，合计 ${minutes(total)}。这将是您的第 ${exam.attempts.used + 1} 次考试（最多 ${exam.attempts.max} 次）。`),
+      h(
+        'p',
+        { class: 'lead' },
+        `${exam.title}：共 ${exam.sections.length} 部分，合计 ${minutes(total)}。这将是您的第 ${exam.attempts.used + 1} 次考试（最多 ${exam.attempts.max} 次）。`,
+      ),
       rulesTable(exam.sections, me.candidate.level),
       h('h2', null, '考生须知'),
-      h('ol', { class: 'notes' },
+      h(
+        'ol',
+        { class: 'notes' },
         h('li', null, '点击“开始考试”即计为一次考试机会，计时立即开始，中途不能暂停。'),
         h('li', null, '各部分依次进行。一部分交卷或时间用完后，自动进入下一部分，已交部分不能再修改。'),
         h('li', null, '计时以服务器时间为准，剩余 5 分钟和 1 分钟时会提醒。时间用完系统自动交卷。'),
