@@ -62,7 +62,7 @@ const { values: argv } = parseArgs({
   },
   allowPositionals: false,
 });
-const quick = argv.quick!;
+const quick = argv.quick;
 const opts = {
   quick,
   candidates: Number(argv.candidates ?? (quick ? 600 : 20_000)),
@@ -78,7 +78,7 @@ const opts = {
   ratio: !argv['no-ratio'],
   api: argv.api === 'auto' ? null : Number(argv.api),
   register: argv.register as 'sql' | 'api',
-  cpuProf: argv['cpu-prof']!,
+  cpuProf: argv['cpu-prof'],
   engine: argv.engine as 'src' | 'dist',
   graceMs: Number(argv.grace),
 };
@@ -260,7 +260,7 @@ function cpuSnapshot(): Record<string, number> {
 /** Cores used by each process between two snapshots. */
 function coresUsed(a: Record<string, number>, b: Record<string, number>, ms: number): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(b)) if (a[k] !== undefined) out[k] = Math.round(((v - a[k]!) / ms) * 100) / 100;
+  for (const [k, v] of Object.entries(b)) if (a[k] !== undefined) out[k] = Math.round(((v - a[k]) / ms) * 100) / 100;
   const ours = Object.entries(out)
     .filter(([k]) => k !== 'machine')
     .reduce((s2, [, v]) => s2 + v, 0);
@@ -837,7 +837,7 @@ async function main() {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
 
-  const firstLayout = opts.api === null ? 1 : opts.api!;
+  const firstLayout = opts.api === null ? 1 : opts.api;
   await startLayout(firstLayout);
   say(
     `engine up: ${firstLayout} API process(es) + 1 worker (${opts.engine === 'dist' ? 'node dist/main.js' : 'node --import tsx src/main.ts'})`,
@@ -859,14 +859,14 @@ async function main() {
   );
 
   // 1. throughput ratio
-  let trials: LayoutTrial[] = [];
-  let chosen = opts.api === null ? 1 : opts.api!;
+  const trials: LayoutTrial[] = [];
+  let chosen = opts.api === null ? 1 : opts.api;
   if (opts.ratio) {
     say(
       `throughput ratio: closed loop, ${opts.ratioConnections} connections, ${opts.ratioSeconds} s per measurement, generator in its own process`,
     );
     const cands = await prepareRatioCandidates(ratioList);
-    const layouts = opts.api === null ? [1, 2] : [opts.api!];
+    const layouts = opts.api === null ? [1, 2] : [opts.api];
     for (const n of layouts) trials.push(await measureLayout(n, cands));
     chosen = trials.reduce((a, t) => (t.answerRps > a.answerRps ? t : a)).api;
   }
@@ -994,8 +994,8 @@ async function main() {
     startedAt: new Date(t0).toISOString(),
     durationSec: Math.round((Date.now() - t0) / 1000),
   };
-  mkdirSync(path.dirname(argv.out!), { recursive: true });
-  writeFileSync(argv.out!, JSON.stringify(result, null, 2) + '\n');
+  mkdirSync(path.dirname(argv.out), { recursive: true });
+  writeFileSync(argv.out, JSON.stringify(result, null, 2) + '\n');
 
   redis.disconnect();
   await sql.end({ timeout: 5 });
@@ -1028,7 +1028,7 @@ async function main() {
         .map(([k, v2]) => `${k} ${v2}`)
         .join(', ')}; driver ${s.driver.rssMaxMb}, its event-loop delay p99 ${s.driver.eventLoopDelayP99Ms} ms`,
       s.errors ? `errors: ${JSON.stringify(s.errorsByCode)}` : 'errors: none',
-      `wrote ${path.relative(process.cwd(), argv.out!) || argv.out}`,
+      `wrote ${path.relative(process.cwd(), argv.out) || argv.out}`,
       `bench${quick ? ' --quick' : ''}: ratio ${result.ratio ?? 'n/a'} (${result.answerRps ?? '-'}/${result.baselineRps ?? '-'} req/s) | ${opts.candidates} candidates, ${s.finished} finished, errors ${result.errors}, lostAnswers ${result.lostAnswers}, capViolations ${result.capViolations} | p99 save ${result.p99SaveMs} ms, p99 start ${result.p99StartMs} ms | ${chosen} api + 1 worker | ${result.durationSec} s`,
       '',
     ].join('\n'),

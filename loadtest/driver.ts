@@ -557,15 +557,15 @@ async function main() {
       quiet: { type: 'boolean', default: false },
     },
   });
-  let candidates = readCandidates(values.candidates!);
+  let candidates = readCandidates(values.candidates);
   if (values.limit) candidates = candidates.slice(0, Number(values.limit));
   const ipc = typeof process.send === 'function';
   const log = (s: string) => process.stderr.write(`[driver] ${s}\n`);
   const summary = await runDriver({
-    targets: values.targets!.split(',').map((s) => s.trim().replace(/\/$/, '')),
+    targets: values.targets.split(',').map((s) => s.trim().replace(/\/$/, '')),
     candidates,
     windowSec: Number(values.window),
-    thinkMs: parseRange(values.think!),
+    thinkMs: parseRange(values.think),
     connections: Number(values.connections),
     loginConcurrency: Number(values['login-concurrency']),
     correct: Number(values.correct),

@@ -155,14 +155,14 @@ async function main() {
       'skip-publish': { type: 'boolean', default: false },
     },
   });
-  const base = values.url!.replace(/\/$/, '');
+  const base = values.url.replace(/\/$/, '');
   const token = values['admin-token'];
   if (!token) throw new Error('--admin-token (or ADMIN_TOKEN) is required');
   const n = Number(values.candidates);
-  const [, thinkMax] = parseRange(values.think!);
+  const [, thinkMax] = parseRange(values.think);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   if (!values['skip-publish']) {
-    const policy = await publish(base, token, values.cycle!, thinkMax);
+    const policy = await publish(base, token, values.cycle, thinkMax);
     log(
       `published banks and cycle ${values.cycle} (sections ${policy.exams[0]!.sections.map((s) => `${s.id} ${s.durationSec}s`).join(', ')})`,
     );
@@ -171,15 +171,15 @@ async function main() {
   const t0 = Date.now();
   if (values.register === 'sql') {
     if (!values['database-url']) throw new Error('--register sql needs --database-url');
-    await registerSql(values['database-url'], values.cycle!, list);
-  } else await registerApi(base, token, values.cycle!, list, 1000, log);
+    await registerSql(values['database-url'], values.cycle, list);
+  } else await registerApi(base, token, values.cycle, list, 1000, log);
   log(`registered ${n} candidates in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (values.login) {
     const t1 = Date.now();
     list = await loginAll(base, list);
     log(`logged ${n} candidates in in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   }
-  writeCandidates(values.out!, list);
+  writeCandidates(values.out, list);
   log(`wrote ${values.out}`);
 }
 

@@ -70,7 +70,7 @@ async function main() {
     hardStop.unref();
     if (server) {
       // Stop accepting, let requests in flight finish, then drop idle keep-alive connections.
-      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drained = await Promise.race([
         closed.then(() => true),

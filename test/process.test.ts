@@ -26,8 +26,8 @@ function run(env: Record<string, string>): Proc {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, out: () => out, exited };
 }

@@ -238,7 +238,7 @@ function toBankIssue(issue: z.core.$ZodIssue, input: unknown): BankIssue {
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     const next =
-      isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[seg as PropertyKey] : undefined;
+      isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[seg] : undefined;
     if (seg === 'questions' && typeof path[i + 1] === 'number') {
       const q = Array.isArray(next) ? next[path[i + 1] as number] : undefined;
       questionId = isRecord(q) && typeof q.id === 'string' ? q.id : `#${(path[i + 1] as number) + 1}`;

@@ -22,11 +22,11 @@ const only = values.only ? new Set(values.only.split(',')) : null;
 const targets = [{ code: 'law', name: '法律法规' }, ...loadCatalogue().specialties.filter((s) => s.online)].filter(
   (t) => !only || only.has(t.code),
 );
-mkdirSync(values.out!, { recursive: true });
+mkdirSync(values.out, { recursive: true });
 for (const [i, t] of targets.entries()) {
   const bank = synthBank({ bankId: t.code, title: t.name, items, seed: i + 1 });
   const checked = parseBank(bank);
   if (!checked.ok) throw new Error(`${t.code}: ${JSON.stringify(checked.issues.slice(0, 3))}`);
-  writeFileSync(path.join(values.out!, `${t.code}.json`), JSON.stringify(bank) + '\n');
+  writeFileSync(path.join(values.out, `${t.code}.json`), JSON.stringify(bank) + '\n');
 }
 process.stdout.write(`wrote ${targets.length} synthetic banks of ${items} items to ${values.out}\n`);

@@ -41,7 +41,7 @@ export function synthBank(o: SynthOptions): BankInput {
       points: 1,
       topic,
       difficulty: 0.5,
-    } as BankInput['questions'][number]);
+    });
   }
   for (let c = 1; c <= cases; c++) {
     const id = `${o.bankId}-syn-c${pad(c)}`;

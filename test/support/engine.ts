@@ -118,5 +118,5 @@ export async function startTestEngine(env: Record<string, string> = {}): Promise
       await deleteByPattern(r, `*${prefix}*`);
       r.disconnect();
     },
-  } as TestEngine;
+  };
 }

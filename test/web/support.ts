@@ -188,7 +188,7 @@ export async function candidate(t: TestEngine, cycleId: string, overrides: Recor
   const reg = registration({ name: '李华', ...overrides });
   const r = await t.admin('POST', `/v1/admin/cycles/${cycleId}/candidates`, { candidates: [reg] });
   if (r.body.results?.[0]?.status !== 'created') throw new Error(`registration: ${r.text}`);
-  return { idNumber: reg.idNumber as string, password: reg.password as string };
+  return { idNumber: reg.idNumber, password: reg.password };
 }
 
 /** The candidate's own view of a try, through the public API with a session of its own. */
@@ -255,8 +255,8 @@ export async function rightKeys(page: Page, no: number): Promise<string[]> {
       els
         .filter(
           (e) =>
-            (e.textContent ?? '').includes(right as string) ||
-            (e.getAttribute('aria-label') ?? '').includes(right as string),
+            (e.textContent ?? '').includes(right) ||
+            (e.getAttribute('aria-label') ?? '').includes(right),
         )
         .map((e) => e.getAttribute('data-key')!),
     RIGHT,

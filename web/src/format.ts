@@ -49,7 +49,7 @@ export function minutes(sec: number): string {
 
 export function passMarkFor(mark: PassMark, level?: string | null): number | null {
   if (typeof mark === 'number') return mark;
-  if (level && typeof mark[level] === 'number') return mark[level]!;
+  if (level && typeof mark[level] === 'number') return mark[level];
   const values = Object.values(mark);
   return values.length ? Math.max(...values) : null;
 }

@@ -41,7 +41,7 @@ async function render() {
     setAfterLogin(`#${path}`);
     return go('#/login');
   }
-  const params = (re.exec(path) ?? []).slice(1) as string[];
+  const params = (re.exec(path) ?? []).slice(1);
   try {
     const d = await page(params);
     if (seq !== renderSeq) {

@@ -239,8 +239,8 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
   }
   const answers: { mark: string; weight: number; text: string; n: number }[] = [];
   for (let i = 0; i < marks.length; i++) {
-    const start = marks[i]!.index! + 1;
-    const end = i + 1 < marks.length ? marks[i + 1]!.index! : answerText.length;
+    const start = marks[i]!.index + 1;
+    const end = i + 1 < marks.length ? marks[i + 1]!.index : answerText.length;
     let bodyText = answerText.slice(start, end);
     const mark = marks[i]![0];
     let weight = mark === '=' ? 100 : 0;

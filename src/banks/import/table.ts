@@ -3,7 +3,7 @@
 // the same 组号 form a matching group with shared options. Rows are referred to as Excel shows them
 // (the header is row 1 in the template).
 import { OPTION_KEYS } from '../schema.js';
-import { Collector, UNSUPPORTED, unsupported } from './collector.js';
+import { type Collector, UNSUPPORTED, unsupported } from './collector.js';
 import { plainText, trueFalseOption, trueFalseWord } from './text.js';
 import type { QuestionInput } from './types.js';
 
@@ -291,7 +291,7 @@ export function importTable(c: Collector, src: TableSource): void {
       const ref = rowRef(slot.cells.row);
       try {
         const q = leafFromRow(c, slot.cells, slot.leafKind, src.label);
-        c.accept({ ...q, id: c.makeId(slot.cells.get('id'), `row${slot.cells.row}`) } as QuestionInput, ref);
+        c.accept({ ...q, id: c.makeId(slot.cells.get('id'), `row${slot.cells.row}`) }, ref);
       } catch (e) {
         if (e instanceof RowError) c.error(ref, e.message);
         else throw e;
@@ -433,7 +433,7 @@ function buildCase(c: Collector, name: string, rows: Cells[], label: string): vo
     try {
       if (subs.length >= 20) throw new RowError('一组 A3/A4 题最多 20 小题 (a case holds at most 20 questions)');
       const leaf = leafFromRow(c, r, 'single', label, true);
-      subs.push({ ...leaf, id: c.makeId(r.get('id'), `${caseId}-${subs.length + 1}`) } as (typeof subs)[number]);
+      subs.push({ ...leaf, id: c.makeId(r.get('id'), `${caseId}-${subs.length + 1}`) });
       used.push(r.row);
     } catch (e) {
       if (e instanceof RowError) c.error(rowRef(r.row), e.message);

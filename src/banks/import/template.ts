@@ -250,5 +250,5 @@ export async function buildTemplateXlsx(): Promise<Buffer> {
   TEMPLATE_EXAMPLES.forEach((r) => ex.addRow(r));
 
   const out = await wb.xlsx.writeBuffer();
-  return Buffer.from(out as ArrayBuffer);
+  return Buffer.from(out);
 }
