@@ -1,21 +1,20 @@
 // The second reference of the throughput ratio: what a save costs with no framework at all.
 // node:http, the body parsed with JSON.parse, the token hashed as the engine hashes it, and the
-// engine's own save script (src/delivery/lua/save.lua, loaded through src/delivery/scripts.ts) run
-// once through ioredis against the engine's own keys. No hono, no zod, no service layer.
+// engine's own save script (src/delivery/store/lua/save.lua, through the attempt store's typed
+// wrapper) run once through ioredis against the engine's own keys. No hono, no zod, no service layer.
 // The gap between this and the bare server is the price of the Redis round trip; the gap between
 // this and the engine is the price of everything else.
 //   PORT=4001 REDIS_URL=redis://127.0.0.1:6379 REDIS_PREFIX=dkb-… node --import tsx bench/floor-server.ts
 import http from 'node:http';
 import { parseToken } from '../src/candidates/service.js';
-import { loadScripts } from '../src/delivery/scripts.js';
+import { AttemptStore } from '../src/delivery/store/attempts.js';
 import { connectRedis } from '../src/redis/client.js';
 import { makeKeys } from '../src/redis/keys.js';
 
 const port = Number(process.env.PORT ?? 4001);
 const graceMs = Number(process.env.ANSWER_GRACE_MS ?? 3000);
 const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const scripts = loadScripts(redis);
-const keys = makeKeys(process.env.REDIS_PREFIX ?? '');
+const store = new AttemptStore(redis, makeKeys(process.env.REDIS_PREFIX ?? ''));
 const PATH = /^\/v1\/attempts\/([A-Za-z0-9]{8,32})\/answers$/;
 
 function send(res: http.ServerResponse, status: number, body: string) {
@@ -32,32 +31,18 @@ const server = http.createServer((req, res) => {
     if (!m || !auth) return send(res, 404, '{}');
     const cid = auth.candidateId;
     const aid = m[1]!;
-    const args: (string | number)[] = ['0', graceMs];
+    const answers: [string, string][] = [];
     try {
-      const { answers } = JSON.parse(Buffer.concat(chunks).toString()) as { answers: Record<string, string[]> };
-      for (const [qid, letters] of Object.entries(answers)) args.push(qid, letters.join(''));
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { answers: Record<string, string[]> };
+      for (const [qid, letters] of Object.entries(body.answers)) answers.push([qid, letters.join('')]);
     } catch {
       return send(res, 400, '{}');
     }
-    scripts
-      .run(
-        'dkSave',
-        [
-          keys.session(cid, auth.tokenHash),
-          keys.attempt(cid, aid),
-          keys.questions(cid, aid),
-          keys.answers(cid, aid),
-          keys.log(cid, aid),
-        ],
-        args,
-      )
+    store
+      .save(auth, { candidateId: cid, attemptId: aid }, answers, graceMs)
       .then((reply) => {
-        if (reply[0] !== 'ok') return send(res, 409, JSON.stringify({ code: reply[1] }));
-        send(
-          res,
-          200,
-          JSON.stringify({ saved: Number(reply[3]), serverTime: new Date(Number(reply[1])).toISOString() }),
-        );
+        if (!reply.ok) return send(res, 409, JSON.stringify({ code: reply.code }));
+        send(res, 200, JSON.stringify({ saved: reply.saved, serverTime: new Date(reply.now).toISOString() }));
       })
       .catch(() => send(res, 500, '{}'));
   });

@@ -2,8 +2,9 @@
 // tests build one per run against their own database and Redis prefix.
 import { randomBytes } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { fitCheck } from './banks/fit.js';
+import { fitCheck } from './papers/fit.js';
 import { bankRoutes } from './banks/routes.js';
 import { BankStore } from './banks/store.js';
 import { loadCatalogue, type Catalogue } from './catalogue/catalogue.js';
@@ -15,18 +16,21 @@ import { cycleRoutes } from './cycles/routes.js';
 import { CycleService } from './cycles/service.js';
 import { openDatabase, type Database } from './db/client.js';
 import { attemptRoutes, meRoutes } from './delivery/routes.js';
-import { loadScripts } from './delivery/scripts.js';
+import { DeadlineQueue, startDeadlineWorker } from './delivery/deadlines.js';
+import { HotStateLoader } from './delivery/hot-state.js';
 import { DeliveryService } from './delivery/service.js';
+import { Settlement } from './delivery/settlement.js';
+import { AttemptStore } from './delivery/store/attempts.js';
 import { bodyLimits, onError, problem } from './http/app.js';
 import { adminAuth, candidateAuth } from './http/auth.js';
+import { AppError } from './errors.js';
 import { mountWebClient } from './http/static.js';
-import { AppError } from './http/errors.js';
 import type { AppEnv } from './http/env.js';
 import type { Log } from './log.js';
 import { loadBuiltinPolicies } from './policy/policies.js';
 import { connectRedis } from './redis/client.js';
 import { makeKeys, type Keys } from './redis/keys.js';
-import { JobQueues, startWorkers } from './results/jobs.js';
+import { RecordQueue, startCheckpointTimer, startRecordWorker } from './results/jobs.js';
 import { attemptRecordRoutes, cycleResultRoutes } from './results/routes.js';
 
 export interface Engine {
@@ -40,8 +44,11 @@ export interface Engine {
   banks: BankStore;
   cycles: CycleService;
   candidates: CandidateService;
+  attempts: AttemptStore;
+  settlement: Settlement;
   delivery: DeliveryService;
-  jobs: JobQueues;
+  deadlines: DeadlineQueue;
+  records: RecordQueue;
   /** Starts the BullMQ workers and the sweeper (ROLE worker or all). */
   startWorkers(): Promise<void>;
   /** Stops timers and workers, then closes queues and connections. */
@@ -81,25 +88,21 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
   reload.unref();
 
   const bullConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const jobs = new JobQueues(bullConnection, keys);
-  // Registration and login warm the hot profile through delivery, which in turn asks candidates for sessions.
-  let delivery: DeliveryService | undefined;
-  const candidates = new CandidateService(db, redis, keys, catalogue, config.SESSION_TTL_SEC, {
-    registered: (profiles) => delivery!.warm(profiles),
-    loggedIn: (candidateId) => delivery!.ensureHot(candidateId),
-  });
-  delivery = new DeliveryService(redis, loadScripts(redis), keys, db, banks, cycles, catalogue, candidates, jobs, {
+  const deadlines = new DeadlineQueue(bullConnection, keys);
+  const records = new RecordQueue(bullConnection, keys);
+  // Built bottom-up: the store knows Redis; hot state and settlement use it; the service uses them all.
+  const attempts = new AttemptStore(redis, keys);
+  const hot = new HotStateLoader(db, attempts);
+  const candidates = new CandidateService(db, redis, keys, catalogue, config.SESSION_TTL_SEC, hot);
+  const settlement = new Settlement(attempts, hot, banks, deadlines, records, {
     graceMs: config.ANSWER_GRACE_MS,
     keepSec: KEEP_SETTLED_SEC,
   });
-
+  const delivery = new DeliveryService(attempts, settlement, hot, candidates, db, banks, cycles, catalogue, {
+    graceMs: config.ANSWER_GRACE_MS,
+  });
   // Answers saved here are checkpointed to Postgres every few seconds, by a worker.
-  const checkpoints = setInterval(() => {
-    jobs
-      .checkpoint(delivery.takeDirty())
-      .catch((e: Error) => log('checkpoint enqueue failed', { error: e.message }, 'warn'));
-  }, config.CHECKPOINT_MS);
-  checkpoints.unref();
+  const checkpoints = startCheckpointTimer(attempts, records, config.CHECKPOINT_MS, log);
 
   const app = new OpenAPIHono<AppEnv>();
   app.onError(onError(log));
@@ -129,7 +132,7 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   mountWebClient(app);
 
-  let workers: { close(): Promise<void> } | null = null;
+  let workers: { close(): Promise<unknown> }[] = [];
   return {
     app,
     config,
@@ -141,28 +144,30 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
     banks,
     cycles,
     candidates,
+    attempts,
+    settlement,
     delivery,
-    jobs,
+    deadlines,
+    records,
     async startWorkers() {
-      workers = startWorkers({
-        connection: bullConnection,
-        keys,
-        db,
-        redis,
-        delivery,
-        graceMs: config.ANSWER_GRACE_MS,
-        concurrency: config.WORKER_CONCURRENCY,
-        log,
-      });
-      await jobs.scheduleSweep(config.SWEEP_MS);
+      const common = { connection: bullConnection, keys, db, concurrency: config.WORKER_CONCURRENCY };
+      workers = [
+        startDeadlineWorker({ ...common, settlement, graceMs: config.ANSWER_GRACE_MS }),
+        startRecordWorker({ ...common, store: attempts }),
+      ];
+      for (const w of workers as Worker[])
+        w.on('failed', (job, err) => {
+          if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+            log('job failed for good', { queue: w.name, jobId: job.id, error: err.message });
+        });
+      await deadlines.scheduleSweep(config.SWEEP_MS);
     },
     async close() {
       clearInterval(reload);
-      clearInterval(checkpoints);
       // What this process acknowledged but has not yet queued for a checkpoint goes out now.
-      await jobs.checkpoint(delivery.takeDirty()).catch(() => {});
-      await workers?.close();
-      await jobs.close();
+      await checkpoints.stop().catch(() => {});
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([deadlines.close(), records.close()]);
       subscriber.disconnect();
       await Promise.all([redis.quit(), bullConnection.quit()]).catch(() => {});
       await database.close();

@@ -1,7 +1,7 @@
 // The process: ROLE=api serves HTTP, ROLE=worker runs the BullMQ workers, ROLE=all does both.
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
-import { fitCheck } from './banks/fit.js';
+import { fitCheck } from './papers/fit.js';
 import { loadConfig } from './config.js';
 import { createEngine, type Engine } from './engine.js';
 import { makeLog } from './log.js';

@@ -6,7 +6,7 @@ import type { BankStore, FitCheck } from './banks/store.js';
 import { checkCharacter } from './candidates/id-number.js';
 import type { CandidateService } from './candidates/service.js';
 import type { CycleService } from './cycles/service.js';
-import { AppError } from './http/errors.js';
+import { AppError } from './errors.js';
 import type { Log } from './log.js';
 
 export const BANKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../question-banks');

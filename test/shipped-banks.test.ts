@@ -6,8 +6,8 @@ import { loadCatalogue } from '../src/catalogue/catalogue.js';
 import { parseBank, type Bank } from '../src/banks/schema.js';
 import { bankWarnings } from '../src/banks/store.js';
 import { indexBank } from '../src/banks/version.js';
-import { drawSection } from '../src/delivery/draw.js';
-import { seededRng } from '../src/delivery/random.js';
+import { drawSection } from '../src/papers/draw.js';
+import { seededRng } from '../src/papers/random.js';
 import { BANKS_DIR } from '../src/seed.js';
 
 const files = readdirSync(BANKS_DIR).filter((f) => f.endsWith('.json') && f !== 'catalogue.json');

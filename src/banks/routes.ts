@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { jsonResponse, subApp } from '../http/app.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { IMPORT_FORMATS, type ImportFormat } from './import/types.js';
 import { bankIdSchema } from './schema.js';
 import type { BankStore, FitCheck } from './store.js';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { bankVersions } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { parseBank, type Bank } from './schema.js';
 import { bankCounts, indexBank, type BankVersion } from './version.js';
 

@@ -1,7 +1,7 @@
 // Registration sheets as admins keep them: Chinese or English headers, UTF-8 or GBK.
 import { parse } from 'csv-parse/sync';
 import { decodeText } from '../banks/import/decode.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 const HEADERS: Record<string, string> = {
   idnumber: 'idNumber',

@@ -3,7 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { cycleIdSchema } from '../cycles/service.js';
 import { jsonResponse, subApp } from '../http/app.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
 import { registrationsFromCsv } from './csv.js';
 import type { CandidateService } from './service.js';

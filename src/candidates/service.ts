@@ -10,7 +10,7 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import { checkEligibility } from '../catalogue/catalogue.js';
 import type { Db } from '../db/client.js';
 import { candidates, cycles, sessions } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { LEVELS, PROCEDURES } from '../policy/schema.js';
 import type { Keys } from '../redis/keys.js';
 import { checkIdNumber } from './id-number.js';
@@ -70,6 +70,8 @@ export interface RegisteredProfile {
  */
 export interface HotPath {
   registered(profiles: RegisteredProfile[]): Promise<void>;
+  /** Registrations that changed: the hot path drops its copy, and the next request reloads it. */
+  changed(candidateIds: string[]): Promise<void>;
   loggedIn(candidateId: string): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export class CandidateService {
     private readonly keys: Keys,
     private readonly catalogue: Catalogue,
     private readonly sessionTtlSec: number,
-    private readonly hotPath: HotPath = { registered: async () => {}, loggedIn: async () => {} },
+    private readonly hotPath: HotPath,
   ) {}
 
   /** Registers or updates each row on its own: one bad row never blocks the others. */
@@ -177,7 +179,7 @@ export class CandidateService {
     }
     // The hot path keeps a copy of the profile; drop it so the next request reloads the new one.
     const updatedIds = values.filter((v) => existingIds.has(v.idNumber)).map((v) => v.candidateId);
-    if (updatedIds.length) await this.redis.del(...updatedIds.map((id) => this.keys.profile(id)));
+    if (updatedIds.length) await this.hotPath.changed(updatedIds);
     await this.hotPath.registered(
       values
         .filter((v) => !existingIds.has(v.idNumber))

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { jsonResponse, subApp } from '../http/app.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { cycleBodySchema, cycleIdSchema, cycleView, type CycleService } from './service.js';
 
 const params = z.object({ cycleId: cycleIdSchema });

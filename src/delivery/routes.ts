@@ -1,22 +1,18 @@
-import { createRoute, z } from '@hono/zod-openapi';
+// Candidate routes: GET /v1/me and /v1/attempts/*. The auth middleware is mounted by the app.
+import { createRoute } from '@hono/zod-openapi';
 import { jsonResponse, subApp } from '../http/app.js';
+import {
+  answersBody,
+  attemptParams,
+  attemptView,
+  meView,
+  resultView,
+  saveReply,
+  sectionParams,
+  startBody,
+} from './schemas.js';
 import type { DeliveryService } from './service.js';
 
-const attemptParams = z.object({ id: z.string().regex(/^[A-Za-z0-9]{8,32}$/, 'not an attempt id') });
-const questionId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/);
-const answersBody = z
-  .object({
-    answers: z
-      .record(
-        questionId,
-        z.array(z.string().regex(/^[A-HTF]$/, 'a choice is one letter A-H (T/F for true/false)')).max(8),
-      )
-      .refine((a) => Object.keys(a).length >= 1 && Object.keys(a).length <= 200, 'send 1 to 200 answers'),
-  })
-  .strict();
-const startBody = z.object({ exam: z.string().max(64).optional() }).strict();
-
-/** GET /v1/me and /v1/attempts/*: candidate routes (the auth middleware is mounted by the app). */
 export function meRoutes(delivery: DeliveryService) {
   return subApp().openapi(
     createRoute({
@@ -24,7 +20,7 @@ export function meRoutes(delivery: DeliveryService) {
       path: '/',
       tags: ['candidate'],
       summary: 'The candidate, tries used and left, outcome',
-      responses: { 200: jsonResponse('me') },
+      responses: { 200: jsonResponse('me', meView) },
     }),
     async (c) => c.json(await delivery.me(c.get('candidate')), 200),
   );
@@ -39,7 +35,7 @@ export function attemptRoutes(delivery: DeliveryService) {
       tags: ['attempts'],
       summary: 'Start a try: counts it and draws its paper',
       request: { body: { content: { 'application/json': { schema: startBody } }, required: false } },
-      responses: { 201: jsonResponse('the attempt view') },
+      responses: { 201: jsonResponse('the attempt view', attemptView) },
     }),
     async (c) => {
       const text = await c.req.text();
@@ -54,7 +50,7 @@ export function attemptRoutes(delivery: DeliveryService) {
       tags: ['attempts'],
       summary: 'The attempt view',
       request: { params: attemptParams },
-      responses: { 200: jsonResponse('the attempt view') },
+      responses: { 200: jsonResponse('the attempt view', attemptView) },
     }),
     async (c) => c.json(await delivery.view(c.get('candidate'), c.req.valid('param').id), 200),
   );
@@ -68,7 +64,7 @@ export function attemptRoutes(delivery: DeliveryService) {
         params: attemptParams,
         body: { content: { 'application/json': { schema: answersBody } }, required: true },
       },
-      responses: { 200: jsonResponse('{ saved, serverTime }') },
+      responses: { 200: jsonResponse('saved', saveReply) },
     }),
     async (c) =>
       c.json(await delivery.save(c.get('candidate'), c.req.valid('param').id, c.req.valid('json').answers), 200),
@@ -79,8 +75,8 @@ export function attemptRoutes(delivery: DeliveryService) {
       path: '/{id}/sections/{sectionId}/submit',
       tags: ['attempts'],
       summary: 'Submit a section; the next starts at once (idempotent)',
-      request: { params: attemptParams.extend({ sectionId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/) }) },
-      responses: { 200: jsonResponse('the attempt view') },
+      request: { params: sectionParams },
+      responses: { 200: jsonResponse('the attempt view', attemptView) },
     }),
     async (c) => {
       const { id, sectionId } = c.req.valid('param');
@@ -94,7 +90,7 @@ export function attemptRoutes(delivery: DeliveryService) {
       tags: ['attempts'],
       summary: 'The result of a finished try',
       request: { params: attemptParams },
-      responses: { 200: jsonResponse('result') },
+      responses: { 200: jsonResponse('result', resultView) },
     }),
     async (c) => c.json(await delivery.result(c.get('candidate'), c.req.valid('param').id), 200),
   );

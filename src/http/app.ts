@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 
 export const MiB = 1024 * 1024;

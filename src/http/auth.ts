@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { parseToken } from '../candidates/service.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 
 function bearer(header: string | undefined): string | null {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { policySchema, type Policy } from './schema.js';
 
 const BUILTIN_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'builtin');

@@ -15,8 +15,6 @@ export interface Keys {
   loginFailuresByAddress(address: string): string;
   /** Pub/sub channel on which banks and cycles announce new versions. */
   events: string;
-  /** BullMQ prefix: its own hash tag, so that a queue's keys stay in one slot. */
-  queuePrefix: string;
 }
 
 export function makeKeys(prefix = ''): Keys {
@@ -34,6 +32,8 @@ export function makeKeys(prefix = ''): Keys {
     loginFailures: (idNumber) => `${prefix}ex:{login:${idNumber}}:fail`,
     loginFailuresByAddress: (address) => `${prefix}ex:{login-ip:${address}}:fail`,
     events: `${prefix}ex:events`,
-    queuePrefix: `${prefix}{dk}`,
   };
 }
+
+/** A BullMQ queue's prefix: its own hash tag, so that a queue's keys stay in one Redis Cluster slot. */
+export const queuePrefix = (keys: Keys, queue: string) => `${keys.prefix}{dk-${queue}}`;

@@ -4,10 +4,11 @@ import type { BankStore } from '../banks/store.js';
 import type { CycleService } from '../cycles/service.js';
 import type { Db } from '../db/client.js';
 import { attempts, candidates } from '../db/schema.js';
-import type { Paper } from '../delivery/paper.js';
-import { AppError } from '../http/errors.js';
+import type { Paper } from '../papers/paper.js';
+import { AppError } from '../errors.js';
 import { examsFor, type Procedure } from '../policy/schema.js';
 import type { AttemptScore } from '../scoring/score.js';
+import { decodeLogEntry } from '../delivery/store/codecs.js';
 
 export type Outcome = 'passed' | 'failed' | 'in_progress' | 'not_started';
 
@@ -134,7 +135,8 @@ export async function attemptRecord(db: Db, banks: BankStore, attemptId: string)
     passed: r.passed,
     scores: r.scores,
     timeline: r.sections,
-    events: r.events,
+    // The try's history, decoded: readable whatever layout version wrote it.
+    events: (r.events ?? []).map(decodeLogEntry),
     paper: { sections },
   };
 }

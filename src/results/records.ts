@@ -2,7 +2,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client.js';
 import { attempts } from '../db/schema.js';
-import type { FinishedRecord, StartedRecord } from '../delivery/service.js';
+import type { AttemptChanges, FinishedRecord, StartedRecord } from '../delivery/store/attempts.js';
 
 /** The columns a try has from its start on. */
 const startedRow = (r: StartedRecord) => ({
@@ -21,23 +21,24 @@ const startedRow = (r: StartedRecord) => ({
  * First records of many tries in one statement, each with its first checkpoint. A row that is already
  * there (a retry, or the finish was written first) is left as it is.
  */
-export async function recordStarted(db: Db, list: (StartedRecord & { checkpoint: Checkpoint })[]): Promise<void> {
+/** (`list` holds changes that carry their `started` record.) */
+export async function recordStarted(db: Db, list: AttemptChanges[]): Promise<void> {
   for (let i = 0; i < list.length; i += CHUNK) {
     const rows = JSON.stringify(
-      list.slice(i, i + CHUNK).map((r) => ({
-        attempt_id: r.attemptId,
-        candidate_id: r.candidateId,
-        cycle_id: r.cycleId,
-        exam_id: r.examId,
-        number: r.number,
-        seed: r.seed,
-        bank_versions: r.bankVersions,
-        paper: r.paper,
-        started_at: r.startedAt,
-        answers: r.checkpoint.answers,
-        checkpoint: r.checkpoint.state,
-        checkpoint_at: r.checkpoint.at,
-        checkpoint_log: r.checkpoint.to,
+      list.slice(i, i + CHUNK).map(({ started: r, ...c }) => ({
+        attempt_id: c.attemptId,
+        candidate_id: c.candidateId,
+        cycle_id: r!.cycleId,
+        exam_id: r!.examId,
+        number: r!.number,
+        seed: r!.seed,
+        bank_versions: r!.bankVersions,
+        paper: r!.paper,
+        started_at: r!.startedAt,
+        answers: c.answers,
+        checkpoint: c.state,
+        checkpoint_at: c.at,
+        checkpoint_log: c.to,
       })),
     );
     await db.execute(sql`
@@ -74,23 +75,6 @@ export async function recordFinished(db: Db, r: FinishedRecord): Promise<void> {
     .onConflictDoUpdate({ target: attempts.attemptId, set: finished });
 }
 
-export interface Checkpoint {
-  candidateId: string;
-  attemptId: string;
-  /** All the try's answers (a first record, or Redis and Postgres disagreed), or only those set since `from`. */
-  whole: boolean;
-  answers: Record<string, string>;
-  /** Questions whose answer was cleared since `from`. */
-  cleared: string[];
-  /** The attempt hash, when it may have changed; null keeps the last one. */
-  state: Record<string, string> | null;
-  /** Log positions: the checkpoint takes a row holding `from` entries to one holding `to`. */
-  from: number;
-  to: number;
-  /** Redis time of the read, so that an older whole checkpoint never overwrites a newer one. */
-  at: number;
-}
-
 /** Log positions of the rows Postgres has, by attempt id: a try missing here has no row yet. */
 export async function checkpointPositions(db: Db, attemptIds: string[]): Promise<Map<string, number>> {
   if (!attemptIds.length) return new Map();
@@ -107,7 +91,7 @@ export async function checkpointPositions(db: Db, attemptIds: string[]): Promise
  * position lies in [from, to): replaying part of it again gives the same answers, and a row a newer
  * checkpoint has moved past is left alone. Returns how many rows it updated.
  */
-export async function recordCheckpoints(db: Db, list: Checkpoint[]): Promise<number> {
+export async function recordCheckpoints(db: Db, list: AttemptChanges[]): Promise<number> {
   let updated = 0;
   for (let i = 0; i < list.length; i += CHUNK) {
     const rows = JSON.stringify(

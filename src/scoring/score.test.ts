@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Paper } from '../delivery/paper.js';
+import type { Paper } from '../papers/paper.js';
 import { scoreAttempt, scoreItem } from './score.js';
 
 const key = (answer: string[], points = 1) => ({ answer, points });

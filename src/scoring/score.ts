@@ -1,6 +1,6 @@
 // Scoring is a pure function of the paper, the answers and the (immutable) bank versions, so any
 // result can be recomputed from the record.
-import type { Paper, StoredAnswers } from '../delivery/paper.js';
+import type { Paper, StoredAnswers } from '../papers/paper.js';
 
 export interface AnswerKey {
   answer: readonly string[];

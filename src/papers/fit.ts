@@ -1,10 +1,10 @@
 // Bank health at publish: a bank that open cycles draw from must be able to fill their sections.
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { CycleService } from '../cycles/service.js';
-import { drawSection } from '../delivery/draw.js';
-import { seededRng } from '../delivery/random.js';
-import { AppError } from '../http/errors.js';
-import type { FitCheck } from './store.js';
+import { drawSection } from './draw.js';
+import { seededRng } from './random.js';
+import { AppError } from '../errors.js';
+import type { FitCheck } from '../banks/store.js';
 
 export function fitCheck(cycles: CycleService, catalogue: Catalogue): FitCheck {
   return async (bank) => {

@@ -17,14 +17,14 @@ if st == 'in_progress' and k > cur then return { 'err', 'section_not_started' } 
 if st == 'in_progress' and k == cur then
   moved = true
   redis.call('HSET', KEYS[2], 'h' .. k, 'submit', 'x' .. k, now)
-  redis.call('RPUSH', KEYS[5], now .. '|submit|' .. k)
+  redis.call('RPUSH', KEYS[5], now .. ' submit ' .. k)
   if k + 1 < n then
     local d = tonumber(redis.call('HGET', KEYS[2], 'd' .. (k + 1)))
     redis.call('HSET', KEYS[2], 'cur', k + 1, 's' .. (k + 1), now, 'e' .. (k + 1), now + d)
-    redis.call('RPUSH', KEYS[5], now .. '|section|' .. (k + 1))
+    redis.call('RPUSH', KEYS[5], now .. ' section ' .. (k + 1))
   else
     redis.call('HSET', KEYS[2], 'st', 'closed', 'closedAt', now)
-    redis.call('RPUSH', KEYS[5], now .. '|closed')
+    redis.call('RPUSH', KEYS[5], now .. ' closed')
   end
 end
 return snapshot(KEYS[2], KEYS[3], KEYS[4], now, moved, ARGV[2])

@@ -1,7 +1,10 @@
 // Drawing a section's questions from an in-memory bank version. Pure: the same seed, bank version
 // and earlier items give the same paper, so any paper can be rebuilt for audit.
 import type { BankVersion, Item, Option, Unit } from '../banks/version.js';
-import { shuffleInPlace, type Rng } from './random.js';
+import { AppError } from '../errors.js';
+import { passMarkFor, type Exam, type Level } from '../policy/schema.js';
+import type { Paper, PaperSection } from './paper.js';
+import { seededRng, shuffleInPlace, type Rng } from './random.js';
 
 export interface DrawnItem {
   id: string;
@@ -104,4 +107,48 @@ function permute(options: Option[], shuffle: boolean, rng: Rng): string[] {
 /** The letters a candidate sees for an item's options. */
 export function displayKeys(item: DrawnItem): string[] {
   return item.type === 'truefalse' ? item.order : item.order.map((_, i) => String.fromCharCode(65 + i));
+}
+
+/** What a candidate's paper is drawn from: their exam, level, specialty and the items they have seen. */
+export interface PaperRequest {
+  exam: Exam;
+  policyId: string | null;
+  level: Level;
+  specialty: string;
+  /** Item ids a candidate has seen, by bank. */
+  seen: (bankId: string) => ReadonlySet<string>;
+  seed: string;
+  /** The newest published version of a bank. */
+  latest: (bankId: string) => BankVersion | undefined;
+}
+
+/** Draws every section of an exam; fails with bank_missing or bank_too_small before anything is counted. */
+export function drawPaper(r: PaperRequest): Paper {
+  const sections: PaperSection[] = r.exam.sections.map((s) => {
+    const bankId = s.bank === '@specialty' ? r.specialty : s.bank;
+    const bank = r.latest(bankId);
+    if (!bank)
+      throw new AppError('bank_missing', `题库 ${bankId} 尚未发布 (bank ${bankId} is not published)`, {
+        section: s.id,
+        bankId,
+      });
+    const drawn = drawSection(bank, s.items, s.points, r.seen(bankId), seededRng(r.seed, s.id));
+    if (!drawn.ok)
+      throw new AppError(
+        'bank_too_small',
+        `题库 ${bankId} 无法组成「${s.title}」：需要 ${drawn.needed} 题，可用 ${drawn.available} 题`,
+        { section: s.id, bankId, needed: drawn.needed, available: drawn.available },
+      );
+    return {
+      id: s.id,
+      title: s.title,
+      bankId,
+      bankVersion: bank.version,
+      durationMs: s.durationSec * 1000,
+      points: s.points,
+      passMark: passMarkFor(s.passMark, r.level),
+      units: drawn.units,
+    };
+  });
+  return { examId: r.exam.id, policyId: r.policyId, level: r.level, seed: r.seed, sections };
 }

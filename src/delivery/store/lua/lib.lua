@@ -1,8 +1,10 @@
--- Shared by every delivery script (prepended when the scripts are loaded). The attempt hash holds:
---   st  in_progress | closed | settled      n  number of sections      cur  current section index
+-- Shared by every attempt script (prepended when the scripts are loaded). The layout is version 2
+-- (codecs.ts decodes it). The attempt hash holds:
+--   v  layout version    st  in_progress | closed | settled    n  number of sections    cur  current section
 --   sid<i> section id   d<i> duration ms   s<i> started at   e<i> deadline   x<i> ended at
 --   h<i> how the section ended: submit | time
 --   lb  position of the log's first entry in the try's whole history (0 unless put back from Postgres)
+-- Log entries are "<ms> <kind> …" separated by spaces (ids contain no whitespace).
 -- Times are milliseconds of the Redis server clock (TIME): one clock for every API process.
 
 local function now_ms()
@@ -26,16 +28,16 @@ local function advance(akey, lkey, now)
     if now < e then break end
     moved = true
     redis.call('HSET', akey, 'h' .. cur, 'time', 'x' .. cur, e)
-    redis.call('RPUSH', lkey, e .. '|timeout|' .. cur)
+    redis.call('RPUSH', lkey, e .. ' timeout ' .. cur)
     if cur + 1 >= n then
       redis.call('HSET', akey, 'st', 'closed', 'closedAt', e)
-      redis.call('RPUSH', lkey, e .. '|closed')
+      redis.call('RPUSH', lkey, e .. ' closed')
       break
     end
     cur = cur + 1
     local d = tonumber(redis.call('HGET', akey, 'd' .. cur))
     redis.call('HSET', akey, 'cur', cur, 's' .. cur, e, 'e' .. cur, e + d)
-    redis.call('RPUSH', lkey, e .. '|section|' .. cur)
+    redis.call('RPUSH', lkey, e .. ' section ' .. cur)
   end
   return moved
 end

@@ -13,7 +13,7 @@ if ARGV[2] == '1' or from < base or from > to then
 end
 local entries = redis.call('LRANGE', KEYS[3], from - base, -1)
 for _, e in ipairs(entries) do
-  if not string.find(e, '|answer|', 1, true) then
+  if not string.find(e, '^%d+ answer ') then
     return { 'delta', to, entries, redis.call('HGETALL', KEYS[1]) }
   end
 end

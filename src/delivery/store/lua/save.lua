@@ -46,6 +46,6 @@ for i = 1, #writes, 2 do
   else
     redis.call('HSET', KEYS[4], writes[i], writes[i + 1])
   end
-  redis.call('RPUSH', KEYS[5], now .. '|answer|' .. writes[i] .. '|' .. writes[i + 1])
+  redis.call('RPUSH', KEYS[5], now .. ' answer ' .. writes[i] .. ' ' .. writes[i + 1])
 end
 return { 'ok', now, moved and 1 or 0, #writes / 2, st, cur }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { packPaper, unpackPaper, type Paper } from './paper.js';
+import type { Paper } from '../../papers/paper.js';
+import { packPaper, unpackPaper } from './codecs.js';
 
 describe('the packed paper', () => {
   it('round-trips every unit kind and item type, and is much smaller than the JSON', () => {
