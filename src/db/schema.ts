@@ -118,6 +118,7 @@ export const attempts = pgTable(
     /** Replayable history of the attempt's state machine. */
     events: jsonb('events')
       .notNull()
+      .$type<string[]>()
       .default(sql`'[]'::jsonb`),
     scores: jsonb('scores'),
     score: real('score'),
