@@ -2,11 +2,12 @@
 // every question, and nothing published on a dry run.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { zipSync, strToU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestEngine, type TestEngine } from './support/engine.js';
 
-const CONFORMANCE = path.resolve(process.cwd(), '../shared/conformance');
+const CONFORMANCE = fileURLToPath(new URL('./fixtures/conformance', import.meta.url));
 const file = (p: string) => readFileSync(path.join(CONFORMANCE, p));
 // Two questions saved by Excel as CSV on a Chinese Windows (GBK): 单选 "医师定期考核每几年一个周期？" (C) and 判断 (错).
 const GBK_CSV = Uint8Array.from(

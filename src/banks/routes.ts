@@ -5,11 +5,38 @@ import { IMPORT_FORMATS, type ImportFormat } from './import/types.js';
 import { bankIdSchema } from './schema.js';
 import type { BankStore, FitCheck } from './store.js';
 
-const published = z.object({
+const counts = { questions: z.number().int(), byType: z.record(z.string(), z.number().int()) };
+const published = z.object({ bankId: z.string(), version: z.number().int(), ...counts });
+const warning = z.object({ questionId: z.string().optional(), message: z.string() });
+const publishReply = published.extend({ created: z.boolean(), warnings: z.array(warning) });
+const importReport = z.object({
+  imported: z.number().int(),
+  skipped: z.array(z.object({ ref: z.string(), reason: z.string() })),
+  errors: z.array(z.object({ ref: z.string(), detail: z.string() })),
+  notes: z.array(z.object({ ref: z.string(), detail: z.string() })),
+});
+const importReply = publishReply.extend({ report: importReport });
+const dryRunReply = z.object({
   bankId: z.string(),
-  version: z.number(),
-  questions: z.number(),
-  byType: z.record(z.string(), z.number()),
+  dryRun: z.literal(true),
+  report: importReport,
+  /** The native questions it would publish (DESIGN §5). */
+  questions: z.array(z.record(z.string(), z.unknown())),
+  warnings: z.array(warning),
+});
+const versionsReply = z.object({
+  bankId: z.string(),
+  versions: z.array(
+    z.object({
+      version: z.number().int(),
+      title: z.string(),
+      contentHash: z.string(),
+      ...counts,
+      byTopic: z.record(z.string(), z.number().int()),
+      createdAt: z.string(),
+      retiredAt: z.string().nullable(),
+    }),
+  ),
 });
 const bankParams = z.object({ bankId: bankIdSchema });
 /** The importers pull in xlsx, XML and zip libraries: loaded on the first import, not at start-up. */
@@ -39,7 +66,7 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       responses: {
         200: {
           description: 'xlsx',
-          content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: z.any() } },
+          content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: z.string().openapi({ format: 'binary' }) } },
         },
       },
     }),
@@ -58,10 +85,14 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       path: '/{bankId}',
       tags: ['banks'],
       summary: 'Publish a new immutable version of a bank (native JSON)',
-      request: { params: bankParams, body: { content: { 'application/json': { schema: z.any() } }, required: true } },
+      request: {
+        params: bankParams,
+        // Validated by parseBank, whose errors name the question id and field (DESIGN §5).
+        body: { content: { 'application/json': { schema: z.unknown() } }, required: true },
+      },
       responses: {
-        201: jsonResponse('a new version', published),
-        200: jsonResponse('the same content was already published', published),
+        201: jsonResponse('a new version', publishReply),
+        200: jsonResponse('the same content was already published', publishReply),
       },
     }),
     async (c) => {
@@ -88,13 +119,25 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       tags: ['banks'],
       summary: 'Versions of a bank with counts by type and topic',
       request: { params: bankParams },
-      responses: { 200: jsonResponse('versions', z.any()) },
+      responses: { 200: jsonResponse('versions', versionsReply) },
     }),
     async (c) => {
       const { bankId } = c.req.valid('param');
       const versions = await store.versions(bankId);
       if (!versions.length) throw new AppError('not_found', `题库 ${bankId} 不存在`);
-      return c.json({ bankId, versions }, 200);
+      return c.json(
+        {
+          bankId,
+          versions: versions.map((v) => ({
+            ...v,
+            byType: v.byType as Record<string, number>,
+            byTopic: v.byTopic as Record<string, number>,
+            createdAt: v.createdAt.toISOString(),
+            retiredAt: v.retiredAt?.toISOString() ?? null,
+          })),
+        },
+        200,
+      );
     },
   );
 
@@ -105,12 +148,14 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       tags: ['banks'],
       summary: 'Retire a version: new tries no longer draw from it; tries drawn from it keep it',
       request: { params: bankParams.extend({ version: z.coerce.number().int().positive() }) },
-      responses: { 200: jsonResponse('retired', z.any()) },
+      responses: {
+        200: jsonResponse('retired', z.object({ bankId: z.string(), version: z.number().int(), retired: z.literal(true) })),
+      },
     }),
     async (c) => {
       const { bankId, version } = c.req.valid('param');
       await store.retire(bankId, version);
-      return c.json({ bankId, version, retired: true }, 200);
+      return c.json({ bankId, version, retired: true as const }, 200);
     },
   );
 
@@ -129,8 +174,8 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
         }),
       },
       responses: {
-        201: jsonResponse('published, with the report', z.any()),
-        200: jsonResponse('dry run or nothing new', z.any()),
+        201: jsonResponse('published, with the report', importReply),
+        200: jsonResponse('dry run, or nothing new', z.union([dryRunReply, importReply])),
       },
     }),
     async (c) => {

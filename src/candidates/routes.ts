@@ -30,7 +30,24 @@ export function registrationRoutes(service: CandidateService) {
           required: false,
         },
       },
-      responses: { 200: jsonResponse('one result per row') },
+      responses: {
+        200: jsonResponse(
+          'one result per row',
+          z.object({
+            results: z.array(
+              z.object({
+                idNumber: z.string(),
+                status: z.enum(['created', 'updated', 'rejected']),
+                code: z.string().optional(),
+                detail: z.string().optional(),
+                /** A generated password, shown once. */
+                password: z.string().optional(),
+                candidateId: z.string().optional(),
+              }),
+            ),
+          }),
+        ),
+      },
     }),
     async (c) => {
       const { cycleId } = c.req.valid('param');

@@ -1,9 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { jsonResponse, subApp } from '../http/app.js';
 import { AppError } from '../errors.js';
+import { policySchema } from '../policy/schema.js';
 import { cycleBodySchema, cycleIdSchema, cycleView, type CycleService } from './service.js';
 
 const params = z.object({ cycleId: cycleIdSchema });
+const cycleSchema = z.object({
+  cycleId: z.string(),
+  title: z.string(),
+  opensAt: z.string(),
+  closesAt: z.string(),
+  /** The built-in policy's id, or null for an inline policy. */
+  policyId: z.string().nullable(),
+  policy: policySchema,
+});
+const oneCycle = z.object({ cycle: cycleSchema });
 
 export function cycleRoutes(cycles: CycleService) {
   const app = subApp();
@@ -14,7 +25,7 @@ export function cycleRoutes(cycles: CycleService) {
       tags: ['cycles'],
       summary: 'Create or replace a cycle: its window and its policy (an id such as "beijing", or inline)',
       request: { params, body: { content: { 'application/json': { schema: cycleBodySchema } }, required: true } },
-      responses: { 200: jsonResponse('the cycle') },
+      responses: { 200: jsonResponse('the cycle', oneCycle) },
     }),
     async (c) => {
       const { cycleId } = c.req.valid('param');
@@ -28,7 +39,7 @@ export function cycleRoutes(cycles: CycleService) {
       path: '/',
       tags: ['cycles'],
       summary: 'All cycles',
-      responses: { 200: jsonResponse('cycles') },
+      responses: { 200: jsonResponse('cycles', z.object({ cycles: z.array(cycleSchema) })) },
     }),
     (c) => c.json({ cycles: cycles.all().map(cycleView) }, 200),
   );
@@ -39,7 +50,7 @@ export function cycleRoutes(cycles: CycleService) {
       tags: ['cycles'],
       summary: 'One cycle',
       request: { params },
-      responses: { 200: jsonResponse('the cycle') },
+      responses: { 200: jsonResponse('the cycle', oneCycle) },
     }),
     (c) => {
       const cycle = cycles.get(c.req.valid('param').cycleId);

@@ -9,8 +9,8 @@ import type { AppEnv } from './env.js';
 
 export const MiB = 1024 * 1024;
 
-/** An OpenAPI response entry with a JSON body (documented loosely where the shape is in DESIGN §4). */
-export const jsonResponse = (description: string, schema: z.ZodType = z.any()) => ({
+/** An OpenAPI response entry with a JSON body and its schema. */
+export const jsonResponse = (description: string, schema: z.ZodType) => ({
   description,
   content: { 'application/json': { schema } },
 });

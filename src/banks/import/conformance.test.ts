@@ -1,12 +1,13 @@
-// Every file of the shared conformance set (/work/shared/conformance, see SOURCES.md) must import to
+// Every file of the conformance set (test/fixtures/conformance, see SOURCES.md there) must import to
 // the counts, types and keys SOURCES.md lists, and every result must be a valid native bank.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseBank, type Question } from '../schema.js';
 import { importBank, type ImportFormat, type ImportResult } from './index.js';
 
-const ROOT = path.resolve(process.cwd(), '../shared/conformance');
+const ROOT = fileURLToPath(new URL('../../../test/fixtures/conformance', import.meta.url));
 
 interface Expectation {
   format: ImportFormat;
