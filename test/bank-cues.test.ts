@@ -16,7 +16,9 @@ const parse = (input: unknown): Bank => {
 const ids = readdirSync(BANKS_DIR)
   .filter((f) => f.endsWith('.json') && f !== 'catalogue.json')
   .map((f) => f.replace(/\.json$/, ''));
-const banks = new Map(ids.map((id) => [id, parse(JSON.parse(readFileSync(path.join(BANKS_DIR, `${id}.json`), 'utf8')))]));
+const banks = new Map(
+  ids.map((id) => [id, parse(JSON.parse(readFileSync(path.join(BANKS_DIR, `${id}.json`), 'utf8')))]),
+);
 
 describe('shipped banks carry no answer cues', () => {
   it.each(ids)('%s', (id) => {
@@ -30,7 +32,9 @@ describe('bankCueReport', () => {
   /** Distinct CJK filler text, so that made-up items do not look like near-duplicates of each other. */
   let state = 7;
   const words = (n: number) =>
-    Array.from({ length: n }, () => String.fromCodePoint(0x4e00 + ((state = (state * 1103515245 + 12345) % 2 ** 31) % 8000))).join('');
+    Array.from({ length: n }, () =>
+      String.fromCodePoint(0x4e00 + ((state = (state * 1103515245 + 12345) % 2 ** 31) % 8000)),
+    ).join('');
   const opt = (...texts: string[]) => texts.map((text, i) => ({ key: 'ABCDE'[i] as 'A', text }));
   const year = '（参考：《内科学》第10版，人民卫生出版社，2024年）';
   /** n single items keyed `key`, with the key option made the uniquely longest when `longest`. */
@@ -51,7 +55,8 @@ describe('bankCueReport', () => {
     answer,
     explanation: year,
   });
-  const bank = (questions: BankInput['questions'], bankId = 'tiny'): Bank => parse({ bankId, title: 'tiny', questions });
+  const bank = (questions: BankInput['questions'], bankId = 'tiny'): Bank =>
+    parse({ bankId, title: 'tiny', questions });
   const balanced = () => [
     ...singles('a', 2, 'A', false),
     ...singles('b', 2, 'B', false),
@@ -103,7 +108,12 @@ describe('bankCueReport', () => {
     const copy = { ...qs[0]!, id: 'copy' };
     const q1 = qs[1] as ReturnType<typeof singles>[number];
     // Same item with a full stop added and one option extended: not exact, but near.
-    const near = { ...q1, id: 'near', stem: `${q1.stem}。`, options: q1.options.map((o, i) => (i ? o : { ...o, text: `${o.text}等` })) };
+    const near = {
+      ...q1,
+      id: 'near',
+      stem: `${q1.stem}。`,
+      options: q1.options.map((o, i) => (i ? o : { ...o, text: `${o.text}等` })),
+    };
     const r = bankCueReport(bank([...qs, copy, near]));
     expect(r.duplicateStems.map((p) => [p.a, p.b])).toContainEqual(['a0', 'copy']);
     expect(r.nearDuplicates.map((p) => [p.a, p.b])).toContainEqual(['a1', 'near']);

@@ -72,7 +72,14 @@ function leavesOf(bank: Bank): Leaf[] {
     if (q.type === 'case') out.push(...q.questions.map(leaf));
     else if (q.type === 'matching')
       for (const item of q.questions)
-        out.push({ id: item.id, kind: 'matching', stem: item.stem, options: q.options, answer: item.answer, explanation: item.explanation ?? '' });
+        out.push({
+          id: item.id,
+          kind: 'matching',
+          stem: item.stem,
+          options: q.options,
+          answer: item.answer,
+          explanation: item.explanation ?? '',
+        });
     else out.push(leaf(q));
   }
   return out;
@@ -124,7 +131,10 @@ function nearPairs(mine: Leaf[], theirs: Leaf[] | null): DuplicatePair[] {
   return pairs;
 }
 
-function stemPairs(mine: { id: string; stem: string }[], theirs: { id: string; stem: string }[] | null): DuplicatePair[] {
+function stemPairs(
+  mine: { id: string; stem: string }[],
+  theirs: { id: string; stem: string }[] | null,
+): DuplicatePair[] {
   const pairs: DuplicatePair[] = [];
   const other = theirs ?? mine;
   for (let i = 0; i < mine.length; i++)
@@ -183,7 +193,8 @@ export function bankCueReport(bank: Bank, otherBanks: Bank[] = []): BankCueRepor
 export function cueViolations(r: BankCueReport): string[] {
   const out: string[] = [];
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  if (r.longestKeyShare > 0.25) out.push(`key is the uniquely longest option in ${pct(r.longestKeyShare)} of single items (bound 25 %)`);
+  if (r.longestKeyShare > 0.25)
+    out.push(`key is the uniquely longest option in ${pct(r.longestKeyShare)} of single items (bound 25 %)`);
   if (r.maxLetterShare > 0.3) out.push(`one key letter holds ${pct(r.maxLetterShare)} of single items (bound 30 %)`);
   if (r.multipleItems > 0) {
     for (const size of [2, 3, 4]) {
@@ -211,7 +222,8 @@ export function cueSummary(r: BankCueReport): string {
   const sizes = Object.entries(r.keySizes)
     .map(([k, n]) => `${k}:${n}`)
     .join(' ');
-  const dups = r.duplicateStems.length + r.crossDuplicateStems.length + r.nearDuplicates.length + r.crossNearDuplicates.length;
+  const dups =
+    r.duplicateStems.length + r.crossDuplicateStems.length + r.nearDuplicates.length + r.crossNearDuplicates.length;
   return (
     `${r.bankId}: ${r.scoredItems} items; longest key ${r.longestKeyItems.length}/${r.singleItems} = ${pct(r.longestKeyShare)}; ` +
     `letters ${letters} (max ${pct(r.maxLetterShare)}); X ${r.multipleItems} sizes ${sizes} all ${r.allOptionsItems.length}; ` +
