@@ -2,9 +2,6 @@
 // with them, the service's views are typed by them, and the web client takes its types from them.
 import { z } from 'zod';
 
-/** Question, group and media ids: printable Unicode, 1-80 code points, no whitespace, "/" or "\" (DESIGN §8). */
-export const ITEM_ID = /^[^\p{C}\p{Z}\s/\\]{1,80}$/u;
-
 export const attemptParams = z.object({ id: z.string().regex(/^[A-Za-z0-9]{8,32}$/, 'not an attempt id') });
 export const sectionParams = attemptParams.extend({ sectionId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/) });
 
