@@ -66,7 +66,11 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       responses: {
         200: {
           description: 'xlsx',
-          content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: z.string().openapi({ format: 'binary' }) } },
+          content: {
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+              schema: z.string().openapi({ format: 'binary' }),
+            },
+          },
         },
       },
     }),
@@ -149,7 +153,10 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       summary: 'Retire a version: new tries no longer draw from it; tries drawn from it keep it',
       request: { params: bankParams.extend({ version: z.coerce.number().int().positive() }) },
       responses: {
-        200: jsonResponse('retired', z.object({ bankId: z.string(), version: z.number().int(), retired: z.literal(true) })),
+        200: jsonResponse(
+          'retired',
+          z.object({ bankId: z.string(), version: z.number().int(), retired: z.literal(true) }),
+        ),
       },
     }),
     async (c) => {

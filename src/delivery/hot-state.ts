@@ -45,7 +45,8 @@ export class HotStateLoader implements HotPath {
       state.used[r.examId] = Math.max(state.used[r.examId] ?? 0, r.number);
       if (r.passed) state.passed.push(r.examId);
       if (r.status === 'in_progress') state.active = r.attemptId;
-      for (const [bank, ids] of itemIdsByBank(r.paper as Paper)) state.seen.set(bank, [...(state.seen.get(bank) ?? []), ...ids]);
+      for (const [bank, ids] of itemIdsByBank(r.paper as Paper))
+        state.seen.set(bank, [...(state.seen.get(bank) ?? []), ...ids]);
     }
     const profile = {
       cycle: cand.cycleId,

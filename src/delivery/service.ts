@@ -96,7 +96,10 @@ export class DeliveryService {
       if (ctx.state[`passed:${exam.id}`] === '1') throw new AppError('already_passed');
       if (active) throw new AppError('attempt_in_progress', undefined, { attemptId: active });
       if (used >= exam.maxAttempts)
-        throw new AppError('attempt_cap_reached', `最多可考 ${exam.maxAttempts} 次 (at most ${exam.maxAttempts} tries)`);
+        throw new AppError(
+          'attempt_cap_reached',
+          `最多可考 ${exam.maxAttempts} 次 (at most ${exam.maxAttempts} tries)`,
+        );
       if (ctx.now < cycle.opensAt.getTime() || ctx.now >= cycle.closesAt.getTime())
         throw new AppError(
           'window_closed',
@@ -207,14 +210,19 @@ export class DeliveryService {
   private async authed<T extends { ok: boolean }>(auth: CandidateAuth, run: () => Promise<T | StoreFailure>) {
     let reply = await run();
     if (!reply.ok && (reply as StoreFailure).code === 'nosession') {
-      if (!(await this.sessions.restoreSession(auth.candidateId, auth.tokenHash))) throw new AppError('unauthenticated');
+      if (!(await this.sessions.restoreSession(auth.candidateId, auth.tokenHash)))
+        throw new AppError('unauthenticated');
       reply = await run();
     }
     return reply;
   }
 
   /** A candidate's read of a try; a try Redis lost is put back from its checkpoint first. */
-  private async read(auth: CandidateAuth, ref: AttemptRef, run: () => Promise<Snapshot | StoreFailure>): Promise<Snapshot> {
+  private async read(
+    auth: CandidateAuth,
+    ref: AttemptRef,
+    run: () => Promise<Snapshot | StoreFailure>,
+  ): Promise<Snapshot> {
     let reply = await this.authed(auth, run);
     if (!reply.ok && reply.code === 'not_found' && (await this.hot.restore(ref))) reply = await this.authed(auth, run);
     if (!reply.ok) throw storeError(reply);

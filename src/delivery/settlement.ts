@@ -99,8 +99,11 @@ export class Settlement {
   /** A try is scored against the bank versions it was drawn from, even when newer ones exist. */
   async score(paper: Paper, answers: StoredAnswers): Promise<AttemptScore> {
     const versions = new Map<string, BankVersion>();
-    for (const s of paper.sections) versions.set(`${s.bankId}@${s.bankVersion}`, await this.bankVersion(s.bankId, s.bankVersion));
-    return scoreAttempt(paper, answers, (bankId, version, itemId) => versions.get(`${bankId}@${version}`)?.itemById.get(itemId));
+    for (const s of paper.sections)
+      versions.set(`${s.bankId}@${s.bankVersion}`, await this.bankVersion(s.bankId, s.bankVersion));
+    return scoreAttempt(paper, answers, (bankId, version, itemId) =>
+      versions.get(`${bankId}@${version}`)?.itemById.get(itemId),
+    );
   }
 
   async bankVersion(bankId: string, version: number): Promise<BankVersion> {
@@ -129,7 +132,11 @@ export function storeError(f: StoreFailure): AppError {
     case 'attempt_cap_reached':
     case 'window_closed':
     case 'specialty_not_online':
-      return new AppError(f.code, subject ? `题目 ${subject}` : undefined, subject ? { questionId: subject } : undefined);
+      return new AppError(
+        f.code,
+        subject ? `题目 ${subject}` : undefined,
+        subject ? { questionId: subject } : undefined,
+      );
     default:
       return new AppError('internal_error', `unexpected script reply ${f.code}`);
   }

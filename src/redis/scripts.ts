@@ -33,7 +33,8 @@ export function defineScripts<N extends string>(
   for (const name of Object.keys(specs) as N[]) {
     const command = `${namespace}${name[0]!.toUpperCase()}${name.slice(1)}`;
     commands[name] = command;
-    if (!(command in redis)) redis.defineCommand(command, { numberOfKeys: specs[name].keys, lua: prefix + read(specs[name].file) });
+    if (!(command in redis))
+      redis.defineCommand(command, { numberOfKeys: specs[name].keys, lua: prefix + read(specs[name].file) });
   }
   const r = redis as unknown as Record<string, (...a: (string | number)[]) => Promise<RawReply>>;
   return (name, keys, args) => r[commands[name]]!(...keys, ...args);

@@ -32,7 +32,11 @@ export class RecordQueue implements AttemptRecords {
   async checkpoint(items: AttemptRef[]) {
     if (!items.length) return;
     const jobId = `checkpoint-${this.processTag}-${++this.checkpointSeq}`;
-    await this.queue.add('checkpoint', { items }, { jobId, ...JOB_KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
+    await this.queue.add(
+      'checkpoint',
+      { items },
+      { jobId, ...JOB_KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } },
+    );
   }
 
   close() {

@@ -253,11 +253,7 @@ export async function rightKeys(page: Page, no: number): Promise<string[]> {
     `.question[data-index="${no - 1}"] .opt`,
     (els, right) =>
       els
-        .filter(
-          (e) =>
-            (e.textContent ?? '').includes(right) ||
-            (e.getAttribute('aria-label') ?? '').includes(right),
-        )
+        .filter((e) => (e.textContent ?? '').includes(right) || (e.getAttribute('aria-label') ?? '').includes(right))
         .map((e) => e.getAttribute('data-key')!),
     RIGHT,
   );

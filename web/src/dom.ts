@@ -13,8 +13,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   if (attrs)
     for (const [name, value] of Object.entries(attrs)) {
       if (value === null || value === undefined || value === false) continue;
-      if (name.startsWith('on') && typeof value === 'function')
-        el.addEventListener(name.slice(2), value);
+      if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
       else if (name === 'class') el.className = String(value);
       else if (value === true) el.setAttribute(name, '');
       else el.setAttribute(name, String(value));

@@ -13,4 +13,3 @@ export type {
 
 import type { ExamStatus } from '../../src/delivery/schemas';
 export type ExamSectionRule = ExamStatus['sections'][number];
-

@@ -19,7 +19,7 @@ export function cellText(v: ExcelJS.CellValue | undefined): { text: string; erro
     if ('formula' in v || 'sharedFormula' in v) {
       const result = (v as { result?: unknown }).result;
       if (result !== null && typeof result === 'object' && 'error' in result)
-        return { text: '', error: String((result).error) };
+        return { text: '', error: String(result.error) };
       return cellText(result as ExcelJS.CellValue | undefined);
     }
     if ('text' in v) return cellText((v as { text: ExcelJS.CellValue }).text);

@@ -357,7 +357,11 @@ export class AttemptStore {
           return this.run('checkpoint', [t.attempt, t.answers, t.log], [from ?? 0, from === undefined ? '1' : '0']);
         }),
       ),
-      Promise.all(items.map(({ ref, from }) => (from === undefined ? this.redis.get(this.keys.paper(ref.candidateId, ref.attemptId)) : null))),
+      Promise.all(
+        items.map(({ ref, from }) =>
+          from === undefined ? this.redis.get(this.keys.paper(ref.candidateId, ref.attemptId)) : null,
+        ),
+      ),
     ]);
     const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
     const out: AttemptChanges[] = [];
@@ -411,7 +415,8 @@ export class AttemptStore {
     extra: string[],
   ): Promise<Snapshot | StoreFailure> {
     const t = attemptKeys(this.keys, ref);
-    const session = 'auth' in who ? this.keys.session(ref.candidateId, who.auth.tokenHash) : this.keys.session(ref.candidateId, '-');
+    const session =
+      'auth' in who ? this.keys.session(ref.candidateId, who.auth.tokenHash) : this.keys.session(ref.candidateId, '-');
     const cached = this.papers.get(ref.attemptId);
     const reply = await this.run(
       name,

@@ -108,12 +108,7 @@ export function encodeAttempt(a: AttemptState): AttemptFields {
 }
 
 /** A try as its start leaves it: the first section running from `startedAt`. */
-export function startingAttempt(p: {
-  paper: Paper;
-  number: number;
-  cycleId: string;
-  startedAt: number;
-}): AttemptState {
+export function startingAttempt(p: { paper: Paper; number: number; cycleId: string; startedAt: number }): AttemptState {
   return {
     version: LAYOUT_VERSION,
     status: 'in_progress',

@@ -383,7 +383,7 @@ class ExamScreen {
         'alert',
         12000,
       );
-      (document.getElementById('main'))?.focus();
+      document.getElementById('main')?.focus();
       window.scrollTo(0, 0);
       return;
     }
