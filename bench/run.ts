@@ -324,17 +324,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
   });
 
 // ------------------------------------------------------------------------------------ helpers
-async function admin(method: string, p: string, body?: unknown) {
-  const res = await fetch(apis[0]!.url + p, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
 async function candidateCall(base: string, token: string, method: string, p: string, body?: unknown) {
   const res = await fetch(base + p, {
     method,

@@ -6,6 +6,7 @@ import { startTestEngine, type TestEngine } from './support/engine.js';
 import { allKeys, makeBank, openWindow, registration } from './support/fixtures.js';
 import { answerSection, login, rightLetters, wrongLetters } from './support/sitting.js';
 import { deleteByPattern } from './support/global-setup.js';
+import { attemptKeys } from '../src/delivery/store/attempts.js';
 
 let t: TestEngine;
 const candidateResponses: unknown[] = [];
@@ -422,8 +423,7 @@ describe('Redis is not the record', () => {
       expect(Object.keys(second.answers).sort()).toEqual([q1.id, q3.id].sort());
 
       // Redis loses the try; the next request puts it back from the checkpoint, and checkpoints go on.
-      for (const key of [keys.attempt, keys.answers, keys.questions, keys.paper, keys.log])
-        await redis.del(key(candidateId, a.id));
+      await redis.del(...Object.values(attemptKeys(keys, { candidateId, attemptId: a.id })));
       const back = (await as(token, 'GET', `/v1/attempts/${a.id}`)).body;
       expect(back.answers).toEqual({ [q1.id]: wrongLetters(q1), [q3.id]: rightLetters(q3) });
       await as(token, 'PUT', `/v1/attempts/${a.id}/answers`, { answers: { [q4.id]: rightLetters(q4), [q3.id]: [] } });

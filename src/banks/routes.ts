@@ -134,8 +134,6 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
           bankId,
           versions: versions.map((v) => ({
             ...v,
-            byType: v.byType as Record<string, number>,
-            byTopic: v.byTopic as Record<string, number>,
             createdAt: v.createdAt.toISOString(),
             retiredAt: v.retiredAt?.toISOString() ?? null,
           })),

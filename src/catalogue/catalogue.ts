@@ -330,7 +330,7 @@ export function loadCatalogue(file: string = DEFAULT_CATALOGUE_FILE): Catalogue 
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`catalogue ${file}: ${(err as Error).message}`);
+    throw new Error(`catalogue ${file}: ${(err as Error).message}`, { cause: err });
   }
   const parsed = catalogueFileSchema.safeParse(json);
   if (!parsed.success) {

@@ -73,13 +73,6 @@ async function checked(page: Page, no: number): Promise<string[]> {
   );
 }
 
-async function goToQuestion(page: Page, no: number) {
-  const toggle = page.locator('#nav-toggle');
-  if (await toggle.isVisible()) await toggle.click();
-  await page.click(`#nav-grid .cell[data-index="${no - 1}"]`);
-  await page.waitForSelector(`.question.current[data-index="${no - 1}"]`);
-}
-
 async function confirmSubmit(page: Page) {
   await page.click('#submit-top');
   await page.waitForSelector('.dialog[role="dialog"]');

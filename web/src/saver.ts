@@ -39,7 +39,6 @@ export class Saver {
   constructor(readonly attemptId: string) {
     this.queue = queueStore.get(attemptId);
     this.seq = Object.values(this.queue).reduce((m, e) => Math.max(m, e.seq), 0);
-    this.onOnline = this.onOnline.bind(this);
     window.addEventListener('online', this.onOnline);
     this.timer = setInterval(() => {
       if (this.pendingCount() && !this.inflight) void this.flush();
@@ -102,9 +101,9 @@ export class Saver {
     this.setStatus('stopped');
   }
 
-  private onOnline() {
+  private readonly onOnline = () => {
     void this.flush();
-  }
+  };
 
   private async run(): Promise<boolean> {
     for (let round = 0; round < 200; round++) {

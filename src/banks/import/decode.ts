@@ -1,7 +1,8 @@
 // Bytes to text. Chinese Excel saves CSV as GBK/GB18030 unless told otherwise, so text formats try
 // strict UTF-8 first and fall back to GB18030 (a superset of GBK and GB2312).
 
-export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030' | string;
+/** 'utf-8', 'utf-16le', 'utf-16be', 'gb18030', or another label TextDecoder knows. */
+export type TextEncodingName = string;
 
 export interface DecodedText {
   text: string;

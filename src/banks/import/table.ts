@@ -74,7 +74,7 @@ alias(
 function normalizeHeader(h: string): string {
   return h
     .normalize('NFKC')
-    .replace(/[(（【\[][^)）】\]]*[)）】\]]/g, '') // "题干(必填)" → "题干"
+    .replace(/[(（【[][^)）】\]]*[)）】\]]/g, '') // "题干(必填)" → "题干"
     .replace(/[*＊:：]/g, '')
     .replace(/[\s_-]+/g, ' ')
     .trim()

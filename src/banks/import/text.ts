@@ -14,6 +14,7 @@ export interface RichText {
 
 /** Removes C0 control characters (keeping tab and newline) and normalises line endings. */
 export function cleanControl(s: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   return s.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
 }
 

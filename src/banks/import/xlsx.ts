@@ -24,7 +24,7 @@ export function cellText(v: ExcelJS.CellValue | undefined): { text: string; erro
     }
     if ('text' in v) return cellText((v as { text: ExcelJS.CellValue }).text);
   }
-  return { text: String(v) };
+  return { text: typeof v === 'object' ? JSON.stringify(v) : String(v) };
 }
 
 export async function importXlsx(bytes: Uint8Array, opts: ImportOptions): Promise<ImportResult> {

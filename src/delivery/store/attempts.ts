@@ -359,7 +359,7 @@ export class AttemptStore {
       ),
       Promise.all(
         items.map(({ ref, from }) =>
-          from === undefined ? this.redis.get(this.keys.paper(ref.candidateId, ref.attemptId)) : null,
+          from === undefined ? this.redis.get(this.keys.paper(ref.candidateId, ref.attemptId)) : Promise.resolve(null),
         ),
       ),
     ]);
@@ -451,7 +451,7 @@ export class AttemptStore {
 
 function failure(reply: RawReply): StoreFailure {
   if (reply[0] !== 'err') throw new Error(`unexpected script reply ${String(reply[0])}`);
-  return { ok: false, code: reply[1] as StoreErrorCode, ...(reply[2] ? { subject: String(reply[2]) } : {}) };
+  return { ok: false, code: reply[1] as StoreErrorCode, ...(typeof reply[2] === 'string' ? { subject: reply[2] } : {}) };
 }
 
 /** The attempt hash as a checkpoint keeps it: the score lives in the finished record instead. */

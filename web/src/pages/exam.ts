@@ -314,7 +314,7 @@ class ExamScreen {
     const on = open ?? !root.classList.contains('nav-open');
     root.classList.toggle('nav-open', on);
     this.els.navToggle.setAttribute('aria-expanded', String(on));
-    if (on) (this.els.grid.querySelector('.cell.current') as HTMLElement | null)?.focus();
+    if (on) this.els.grid.querySelector<HTMLElement>('.cell.current')?.focus();
   }
 
   // ------------------------------------------------------------------ section
