@@ -67,7 +67,8 @@ function convert(raw: unknown): XNode[] {
       if (key === ':@') continue;
       const value = entry[key];
       if (key === '#text') {
-        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out.push(String(value));
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+          out.push(String(value));
       } else if (key === '#cdata') {
         const parts = convert(value);
         out.push(parts.map((p) => (typeof p === 'string' ? p : '')).join(''));

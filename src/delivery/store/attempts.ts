@@ -451,7 +451,11 @@ export class AttemptStore {
 
 function failure(reply: RawReply): StoreFailure {
   if (reply[0] !== 'err') throw new Error(`unexpected script reply ${String(reply[0])}`);
-  return { ok: false, code: reply[1] as StoreErrorCode, ...(typeof reply[2] === 'string' ? { subject: reply[2] } : {}) };
+  return {
+    ok: false,
+    code: reply[1] as StoreErrorCode,
+    ...(typeof reply[2] === 'string' ? { subject: reply[2] } : {}),
+  };
 }
 
 /** The attempt hash as a checkpoint keeps it: the score lives in the finished record instead. */
