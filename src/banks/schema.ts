@@ -6,9 +6,9 @@ import { z } from 'zod';
 export const OPTION_KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'] as const;
 export const TRUE_FALSE_KEYS = ['T', 'F'] as const;
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'ids are 1-80 characters: letters, digits, ".", "_", "-"');
+/** Any printable Unicode (Chinese included), 1-80 code points, no whitespace, "/" or "\" (contract §8). */
+export const ID_PATTERN = /^[^\p{C}\p{Z}\s/\\]{1,80}$/u;
+const id = z.string().regex(ID_PATTERN, 'ids are 1-80 printable characters without spaces, "/" or "\\"');
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const optionKey = z.enum(OPTION_KEYS);
 
@@ -237,8 +237,7 @@ function toBankIssue(issue: z.core.$ZodIssue, input: unknown): BankIssue {
   const path = issue.path;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
-    const next =
-      isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[seg] : undefined;
+    const next = isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[seg] : undefined;
     if (seg === 'questions' && typeof path[i + 1] === 'number') {
       const q = Array.isArray(next) ? next[path[i + 1] as number] : undefined;
       questionId = isRecord(q) && typeof q.id === 'string' ? q.id : `#${(path[i + 1] as number) + 1}`;

@@ -64,7 +64,7 @@ describe('GIFT', () => {
     expect(r.errors).toEqual([]);
     const [a, b, c] = r.questions;
     expect(a).toMatchObject({
-      id: 'g-esc-aped',
+      id: 'g-esc:aped', // ':' is allowed in ids (contract §8)
       type: 'single',
       stem: 'a {b} c\nd \\ e',
       answer: ['A'],
@@ -153,5 +153,25 @@ describe('GIFT', () => {
     const bytes = new Uint8Array([0xcc, 0xe2, 0x7b, 0x54, 0x7d]);
     const r = await importBank('gift', bytes, { bankId: 'g' });
     expect(r.questions[0]).toMatchObject({ type: 'truefalse', stem: '题', answer: ['T'] });
+  });
+
+  it('keeps a Unicode title as the id when it satisfies the id rule, cut to 80 code points', async () => {
+    const long = '𝔸'.repeat(90);
+    const src = [
+      '::法规-0001:: 一 {=甲 ~乙}',
+      '',
+      '::法规-0001:: 二 {=甲 ~乙}',
+      '',
+      `::${long}:: 三 {=甲 ~乙}`,
+      '',
+      '::多选 1:: 四 {=甲 ~乙}',
+    ].join('\n');
+    const r = await gift(src);
+    expect(r.errors).toEqual([]);
+    const ids = r.questions.map((q) => q.id);
+    expect(ids.slice(0, 2)).toEqual(['g-法规-0001', 'g-法规-0001-2']);
+    expect(ids[2]).toBe(`g-${'𝔸'.repeat(78)}`);
+    expect(ids[3]).toBe('g-1'); // a space breaks the id rule: the title is reduced to ASCII, as before
+    expect(valid(r.questions)).toEqual([]);
   });
 });

@@ -52,7 +52,7 @@ describe('Moodle XML', () => {
     expect(r.questions.map((q) => [q.id, q.type, 'answer' in q ? q.answer.join('') : ''])).toEqual([
       ['md-1', 'multiple', 'AC'],
       ['md-2', 'single', 'A'],
-      ['md-q4', 'truefalse', 'F'], // the name has no ASCII: the id falls back to the question's position
+      ['md-判断', 'truefalse', 'F'], // a Chinese name is kept in the id (contract §8)
     ]);
     const [m, s, t] = r.questions;
     if (m?.type !== 'multiple' || s?.type !== 'single') throw new Error('types');
