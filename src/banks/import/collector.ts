@@ -97,6 +97,11 @@ export class Collector {
     this.grouped.set(detail, refs);
   }
 
+  /** Whether an error has been reported so far. */
+  hasErrors(): boolean {
+    return this.errors.length > 0;
+  }
+
   /** Stable-sorts errors, skipped questions and notes by a position taken from their refs. */
   sortIssues(position: (ref: string) => number): void {
     const sort = <T extends { ref: string }>(list: T[]) => {

@@ -102,4 +102,52 @@ describe('Moodle XML', () => {
     expect(r.errors[0]!.detail).toContain('此题的 XML 格式错误（第 5 行）');
     expect(r.notes.some((n) => n.detail.includes('逐题读取'))).toBe(true);
   });
+
+  it('refuses entity declarations ("billion laughs") with an error, expanding nothing', async () => {
+    const laughs = [
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE quiz [',
+      ' <!ENTITY lol "lol">',
+      ...Array.from({ length: 8 }, (_, i) => ` <!ENTITY lol${i + 2} "${`&lol${i || ''};`.repeat(10)}">`),
+      ']>',
+      '<quiz><question type="truefalse"><name><text>&lol9;</text></name>',
+      '<questiontext format="plain_text"><text>&lol9;</text></questiontext>',
+      `${answer('100', 'true')}${answer('0', 'false')}</question></quiz>`,
+    ].join('\n');
+    const simple = `<!DOCTYPE quiz [<!ENTITY x "hello">]><quiz><question type="truefalse"><questiontext format="plain_text"><text>&x;</text></questiontext>${answer('100', 'true')}${answer('0', 'false')}</question></quiz>`;
+    for (const xml of [laughs, simple]) {
+      const started = Date.now();
+      const r = await moodle(xml);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(r.questions).toEqual([]);
+      expect(r.imported).toBe(0);
+      expect(r.errors).toEqual([{ ref: 'file', detail: expect.stringContaining('(entity declarations are refused)') }]);
+      expect(r.errors[0]!.detail).toMatch(/^XML 含有实体定义/);
+    }
+  });
+
+  it('answers a file without questions with an error, never an empty report', async () => {
+    const files = {
+      empty: '<quiz/>',
+      emptyPair: '<?xml version="1.0"?>\n<quiz>\n</quiz>',
+      categoriesOnly:
+        '<quiz><question type="category"><category><text>$course$/top/x</text></category></question></quiz>',
+      wrongRoot: '<questions><question type="truefalse"/></questions>',
+      notXml: 'this is not XML at all',
+      blank: ' \n',
+      declarationOnly: '<?xml version="1.0"?>',
+    };
+    for (const [name, xml] of Object.entries(files)) {
+      const r = await moodle(xml);
+      expect(r.imported, name).toBe(0);
+      expect(r.errors.length, name).toBeGreaterThan(0);
+      expect(r.errors[0]!.detail, name).toMatch(/[\u4e00-\u9fff].*\(.+\)/);
+      expect(r.errors[0]!.detail, name).not.toContain('undefined');
+    }
+    expect((await moodle(files.empty)).errors).toEqual([
+      { ref: 'file', detail: expect.stringContaining('(no questions in the file)') },
+    ]);
+    expect((await moodle(files.categoriesOnly)).errors[0]!.detail).toContain('文件中没有题目');
+    expect((await moodle(files.blank)).errors).toEqual([{ ref: 'file', detail: '文件为空 (the file is empty)' }]);
+  });
 });

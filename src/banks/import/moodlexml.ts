@@ -72,6 +72,9 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
       return c.result();
     }
     entries = childElements(parsed.root, 'question').map((q) => ({ q, offset: q.start }));
+  } else if (parsed.refused) {
+    c.error('file', parsed.detail);
+    return c.result();
   } else {
     // One broken question must not sink the file: read the <question> elements one by one.
     const chunks = [...text.matchAll(/<question\b[^>]*>[\s\S]*?<\/question\s*>/g)];
@@ -116,6 +119,10 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
     } catch (e) {
       c.error(ref, `无法读取此题 (could not read this question): ${(e as Error).message}`);
     }
+  }
+  if (!entries.some(({ q }) => (q.attrs.type ?? '').trim() !== 'category') && !c.hasErrors()) {
+    // An empty <quiz/> (or categories only) must not look like a successful import of nothing.
+    c.error('file', '文件中没有题目：<quiz> 下没有 <question> 题目元素 (no questions in the file)');
   }
   c.sortIssues((ref) => Number(/^line (\d+)/.exec(ref)?.[1] ?? 0));
   return c.result();
