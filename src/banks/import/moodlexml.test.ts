@@ -150,4 +150,31 @@ describe('Moodle XML', () => {
     expect((await moodle(files.categoriesOnly)).errors[0]!.detail).toContain('文件中没有题目');
     expect((await moodle(files.blank)).errors).toEqual([{ ref: 'file', detail: '文件为空 (the file is empty)' }]);
   });
+
+  it('reports a multiple-answer question whose fractions Moodle would refuse, and imports the others', async () => {
+    const multi = (name: string, answers: string) =>
+      `<question type="multichoice"><name><text>${name}</text></name><questiontext format="plain_text"><text>${name} stem</text></questiontext><single>false</single>${answers}</question>`;
+    const xml = [
+      '<quiz>', // 1
+      multi('ok', answer('33.33333', 'a') + answer('33.33333', 'b') + answer('33.33334', 'c') + answer('-100', 'd')), // 2
+      multi('short', answer('50', 'a') + answer('30', 'b') + answer('0', 'c')), // 3
+      multi('allhundred', answer('100', 'a') + answer('100', 'b') + answer('0', 'c')), // 4
+      multi('nopositive', answer('0', 'a') + answer('-50', 'b')), // 5
+      multi('last', answer('50', 'a') + answer('50', 'b') + answer('0', 'c')), // 6
+      '</quiz>',
+    ].join('\n');
+    const r = await moodle(xml);
+    expect(r.questions.map((q) => [q.id, 'answer' in q ? q.answer.join('') : ''])).toEqual([
+      ['md-ok', 'ABC'],
+      ['md-last', 'AB'],
+    ]);
+    expect(r.errors.map((e) => e.ref)).toEqual(['line 3 (short)', 'line 4 (allhundred)', 'line 5 (nopositive)']);
+    expect(r.errors[0]!.detail).toMatch(
+      /^多选题 fraction 大于 0 的答案相加为 80%.*\(the positive fractions add up to 80 %, not 100 %/,
+    );
+    expect(r.errors[1]!.detail).toContain('相加为 200%');
+    expect(r.errors[2]!.detail).toContain('没有 fraction 大于 0 的答案');
+    expect(r.skipped).toEqual([]);
+    expect(r.imported).toBe(2);
+  });
 });

@@ -219,7 +219,22 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
     }
   } else {
     keys = answers.flatMap((a, i) => (a.fraction > 0 ? [OPTION_KEYS[i]!] : []));
-    if (keys.length === 0) return c.error(ref, '多选题没有 fraction 大于 0 的答案 (no answer has a positive fraction)');
+    if (keys.length === 0)
+      return c.error(
+        ref,
+        '多选题没有 fraction 大于 0 的答案，Moodle 本身也不接受此题 (multiple-answer question without a positive fraction)',
+      );
+    // Moodle refuses a multiple-answer question whose positive fractions do not add up to 100 %
+    // (qtype_multichoice: the total, as a fraction, rounded to 2 decimals must be 1). Such a key is
+    // not trustworthy (a right answer marked 0, or "any of these" meant), so it is not imported.
+    const total = answers.reduce((sum, a) => sum + (a.fraction > 0 ? a.fraction : 0), 0);
+    if (Math.round(total) !== 100) {
+      const shown = Number(total.toFixed(2));
+      return c.error(
+        ref,
+        `多选题 fraction 大于 0 的答案相加为 ${shown}%，应为 100%；Moodle 本身也不接受此题，未导入，请核对正确选项 (the positive fractions add up to ${shown} %, not 100 %: Moodle refuses this question too)`,
+      );
+    }
     c.noteMany(
       '多选题的分数比例已改为全对得分：fraction 大于 0 的选项为答案 (fractions replaced by all-or-nothing scoring)',
       ref,
