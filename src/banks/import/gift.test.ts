@@ -174,4 +174,29 @@ describe('GIFT', () => {
     expect(ids[3]).toBe('g-1'); // a space breaks the id rule: the title is reduced to ASCII, as before
     expect(valid(r.questions)).toEqual([]);
   });
+
+  it('skips a question with an image-only answer, in every text format', async () => {
+    const src = [
+      '::md:: Which flag? {=![](fr.png) ~None}', // 1
+      '',
+      '::mdtag:: [markdown]Which flag? {=![French](fr.png) ~None}', // 3
+      '',
+      '::html:: [html]Which flag? {=<img src\\="fr.png"> ~None}', // 5
+      '',
+      '::plain:: [plain]Which flag? {=<img src\\="fr.png" alt\\="fr"> ~None}', // 7
+      '',
+      '::tags:: Which one is the image tag? {=<img> ~<a>}', // 9
+    ].join('\n');
+    const r = await gift(src);
+    expect(r.errors).toEqual([]);
+    expect(r.skipped.map((x) => x.ref)).toEqual(['line 1 (md)', 'line 3 (mdtag)', 'line 5 (html)', 'line 7 (plain)']);
+    for (const x of r.skipped)
+      expect(x.reason).toBe(
+        '不支持：第 1 个选项只有图片，暂不能导入图片 (answer 1 is an image only; images cannot be delivered yet)',
+      );
+    // "<img>" without a picture is text, not an image
+    expect(r.questions.map((q) => [q.id, q.type === 'single' && q.options.map((o) => o.text)])).toEqual([
+      ['g-tags', ['<img>', '<a>']],
+    ]);
+  });
 });

@@ -177,4 +177,24 @@ describe('Moodle XML', () => {
     expect(r.skipped).toEqual([]);
     expect(r.imported).toBe(2);
   });
+
+  it('skips a question whose answer is only an image, naming the question', async () => {
+    const img = '<![CDATA[<p><img src="@@PLUGINFILE@@/flag-fr.png" alt="French flag" /></p>]]>';
+    const xml = [
+      '<quiz>', // 1
+      `<question type="multichoice"><name><text>flags</text></name><questiontext format="html"><text>Which flag is French?</text></questiontext><single>true</single>${answer('100', img)}${answer('0', 'None')}</question>`, // 2
+      `<question type="multichoice"><name><text>ok</text></name><questiontext format="html"><text>Pick</text></questiontext>${answer('100', 'A')}${answer('0', 'B')}</question>`, // 3
+      '</quiz>',
+    ].join('\n');
+    const r = await moodle(xml);
+    expect(r.questions.map((q) => q.id)).toEqual(['md-ok']);
+    expect(r.errors).toEqual([]);
+    expect(r.skipped).toEqual([
+      {
+        ref: 'line 2 (flags)',
+        reason:
+          '不支持：第 1 个选项只有图片，暂不能导入图片 (answer 1 is an image only; images cannot be delivered yet)',
+      },
+    ]);
+  });
 });

@@ -6,7 +6,16 @@ import { OPTION_KEYS } from '../schema.js';
 import { Collector, UNSUPPORTED, unsupported } from './collector.js';
 import { decodeXml } from './decode.js';
 import { categoryTopic } from './gift.js';
-import { htmlToText, markdownToText, moodleAutoToText, plainText, trueFalseWord, type RichText } from './text.js';
+import {
+  htmlToText,
+  imageOnly,
+  imageOnlyReason,
+  markdownToText,
+  moodleAutoToText,
+  plainText,
+  trueFalseWord,
+  type RichText,
+} from './text.js';
 import type { ImportOptions, ImportResult, QuestionInput } from './types.js';
 import { childElements, firstChild, lineIndex, parseXml, textContent, type XElement } from './xml.js';
 
@@ -166,10 +175,15 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
 
   const answers = childElements(q, 'answer').map((a, i) => {
     const t = fieldText(a, 'html');
-    c.notesFor(ref, [...t.dropped, ...t.files]);
     const fraction = Number(a.attrs.fraction ?? '0');
-    return { text: t.text, fraction: Number.isFinite(fraction) ? fraction : 0, n: i + 1 };
+    return { t, text: t.text, fraction: Number.isFinite(fraction) ? fraction : 0, n: i + 1 };
   });
+  // An answer that is only a picture cannot be shown (the engine has no media yet): skip the question.
+  for (const a of answers) {
+    const media = type === 'multichoice' ? imageOnly(a.t) : undefined;
+    if (media) return c.skip(ref, imageOnlyReason(media, [`第 ${a.n} 个选项`, `answer ${a.n}`]));
+  }
+  for (const { t } of answers) c.notesFor(ref, [...t.dropped, ...t.files]);
 
   if (type === 'truefalse') {
     const right = answers.filter((a) => a.fraction >= 99.99);
@@ -196,11 +210,7 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
     );
   }
   const empty = answers.find((a) => !a.text);
-  if (empty)
-    return c.error(
-      ref,
-      `第 ${empty.n} 个选项为空（图片不会导入）(answer ${empty.n} is empty; images are not imported)`,
-    );
+  if (empty) return c.error(ref, `第 ${empty.n} 个选项为空 (answer ${empty.n} is empty)`);
   const single = flag(firstChild(q, 'single')) ?? true;
   const options = answers.map((a, i) => ({ key: OPTION_KEYS[i]!, text: a.text }));
   let keys: (typeof OPTION_KEYS)[number][];

@@ -255,4 +255,23 @@ describe('QTI items', () => {
     expect(notes).toContain('a.mp4');
     expect(notes).toContain('b.png');
   });
+
+  it('skips an item with an image-only choice, naming the item, instead of importing an empty option', async () => {
+    const body = (choice: string) =>
+      `<p>Which flag is French?</p><choiceInteraction responseIdentifier="RESPONSE"><simpleChoice identifier="a">${choice}</simpleChoice><simpleChoice identifier="b">None of them</simpleChoice></choiceInteraction>`;
+    const r = await qti(enc(item21('flags', body('<img src="a.png" alt="flag"/>'), ['a'])));
+    expect(r.questions).toEqual([]);
+    expect(r.errors).toEqual([]);
+    expect(r.skipped).toEqual([
+      {
+        ref: 'item flags',
+        reason: '不支持：选项“a”只有图片，暂不能导入图片 (choice "a" is an image only; images cannot be delivered yet)',
+      },
+    ]);
+    const wrapped = await qti(enc(item21('flags2', body('<p> <img src="a.png"/> </p>'), ['a'])));
+    expect(wrapped.skipped.map((x) => x.ref)).toEqual(['item flags2']);
+    // an image beside text is still dropped with a note and the option imports
+    const mixed = await qti(enc(item21('flags3', body('<img src="a.png"/> France'), ['a'])));
+    expect(mixed.questions[0]!.type === 'single' && mixed.questions[0]!.options[0]!.text).toBe('France');
+  });
 });
