@@ -68,4 +68,16 @@ describe('the native bank format', () => {
       { questionId: 'q1', field: 'id', message: 'duplicate question id' },
     ]);
   });
+
+  it('accepts ids of any printable Unicode, 1-80 code points, without whitespace, "/" or "\\"', () => {
+    const bank = (id: string) =>
+      parseBank({ bankId: 'law', title: 't', questions: [{ id, type: 'truefalse', stem: 's', answer: ['T'] }] });
+    for (const good of ['法规-0001', 'law-0001', 'Q1:a(b)', '𝔸'.repeat(80), 'é.1'])
+      expect(bank(good).ok, good).toBe(true);
+    for (const bad of ['', 'a b', 'a/b', 'a\\b', 'a\tb', 'a\u200bb', 'a\u3000b', '𝔸'.repeat(81)]) {
+      const r = bank(bad);
+      expect(r.ok, JSON.stringify(bad)).toBe(false);
+      if (!r.ok) expect(r.issues[0]!.message).toBe('ids are 1-80 printable characters without spaces, "/" or "\\"');
+    }
+  });
 });

@@ -84,4 +84,44 @@ describe('Aiken', () => {
     expect(r.errors[3]!.detail).toContain('前面没有题目');
     expect(r.errors[4]!.detail).toContain('重复');
   });
+
+  it('does not let a block without an ANSWER line swallow the next question', async () => {
+    const src = [
+      'A stem with neither options nor an answer', // 1
+      '', // 2
+      'First good one?', // 3
+      'A. yes', // 4
+      'B. no', // 5
+      'ANSWER: A', // 6
+      '', // 7
+      'Options written the wrong way', // 8
+      'a) x', // 9
+      'b) y', // 10
+      '', // 11
+      'Second good one?', // 12
+      'A. yes', // 13
+      'B. no', // 14
+      'ANSWER: B', // 15
+      'Chinese answer line', // 16
+      'A. 甲', // 17
+      'B. 乙', // 18
+      '答案：B', // 19
+      'Third good one?', // 20
+      '', // 21
+      'A. yes', // 22
+      'B. no', // 23
+      'ANSWER: A', // 24
+    ].join('\n');
+    const r = await aiken(src);
+    expect(r.questions.map((q) => [q.id, q.type !== 'case' && q.type !== 'matching' && q.stem])).toEqual([
+      ['ak-line3', 'First good one?'],
+      ['ak-line12', 'Second good one?'],
+      ['ak-line20', 'Third good one?'], // a blank line between a stem and its options is still spacing
+    ]);
+    expect(r.errors.map((e) => e.ref)).toEqual(['line 1', 'line 8', 'line 16']);
+    expect(r.errors[0]!.detail).toContain('缺少选项和 ANSWER 行');
+    expect(r.errors[1]!.detail).toContain('缺少选项和 ANSWER 行');
+    expect(r.errors[2]!.detail).toContain('第 19 行“答案：B”应写作“ANSWER: 字母”');
+    expect(valid(r.questions)).toEqual([]);
+  });
 });

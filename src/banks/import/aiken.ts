@@ -15,11 +15,15 @@ import type { ImportOptions, ImportResult, QuestionInput } from './types.js';
 
 const OPTION_RE = /^([A-ZＡ-Ｚ])(?:[.)](?:[ \t]+|$)|\s*[．、）][ \t]*)(.*)$/u;
 const ANSWER_RE = /^ANSWER\s*[:：]\s*(.*)$/iu;
+/** An answer line in another spelling ("答案：B", "Answer B"): ends the question, never starts one. */
+const OTHER_ANSWER_RE = /^(?:ANSWER|ANS|KEY|答案|正确答案|参考答案)(?![A-Za-z])/iu;
 
 interface Draft {
   line: number;
   stem: string[];
   options: { label: string; text: string; line: number }[];
+  /** A blank line followed the stem before any option. */
+  blankAfterStem?: boolean;
 }
 
 export async function importAiken(bytes: Uint8Array, opts: ImportOptions): Promise<ImportResult> {
@@ -43,12 +47,12 @@ export async function importAiken(bytes: Uint8Array, opts: ImportOptions): Promi
     const lineNo = i + 1;
     const line = raw.trim();
     if (line === '') {
-      // A blank line inside a question is tolerated before the options start (multi-line stems
-      // are separated from options by nothing in Aiken, so a blank here is just spacing).
+      // A blank line after the options ends the question. Between the stem and the first option it
+      // is tolerated as spacing; if text follows instead of an option, a new question starts there.
       if (q && q.options.length > 0) {
         close(q, undefined);
         q = undefined;
-      }
+      } else if (q) q.blankAfterStem = true;
       return;
     }
     const ans = ANSWER_RE.exec(line);
@@ -64,12 +68,31 @@ export async function importAiken(bytes: Uint8Array, opts: ImportOptions): Promi
     const opt = q && q.stem.length > 0 ? OPTION_RE.exec(line) : null;
     if (q && opt) {
       q.options.push({ label: opt[1]!.normalize('NFKC'), text: opt[2]!, line: lineNo });
+      q.blankAfterStem = false;
+      return;
+    }
+    if (q && q.options.length > 0 && OTHER_ANSWER_RE.test(line)) {
+      // "答案：B" instead of "ANSWER: B": the question ends here; the line is not the next stem.
+      c.error(
+        ref(q),
+        `缺少 ANSWER 行：第 ${lineNo} 行“${line.slice(0, 40)}”应写作“ANSWER: 字母” (no "ANSWER:" line; line ${lineNo} should read "ANSWER: <letter>")`,
+      );
+      q = undefined;
       return;
     }
     if (q && q.options.length > 0) {
       // Text after the options but no ANSWER line: the previous question is incomplete and this
       // line starts the next one.
       close(q, undefined);
+      q = undefined;
+    }
+    if (q && q.blankAfterStem) {
+      // Text, a blank line, then more text: the first block had neither options nor an ANSWER line
+      // (or options not written "A. …"); it must not swallow the question that follows.
+      c.error(
+        ref(q),
+        '缺少选项和 ANSWER 行（选项应写作“A. …”或“A) …”，空行表示题目结束）(no options and no "ANSWER:" line before the blank line)',
+      );
       q = undefined;
     }
     if (!q) q = { line: lineNo, stem: [], options: [] };

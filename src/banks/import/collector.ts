@@ -4,9 +4,17 @@ import { bankIdSchema, leafCount, parseBank, type Question } from '../schema.js'
 import type { ImportResult, QuestionInput } from './types.js';
 
 const ID_MAX = 80;
+/** The characters of the id rule (schema.ts), without its length: long references are cut below. */
+const ID_CHARS = /^[^\p{C}\p{Z}\s/\\]+$/u;
 
-/** Makes any string usable inside an id: ASCII letters, digits, ".", "_", "-". */
+/**
+ * Makes a source reference usable inside an id. A reference that already satisfies the id rule
+ * (printable Unicode without whitespace, "/" or "\", contract §8) is kept as it is, Chinese
+ * included; anything else is reduced to ASCII letters, digits, ".", "_", "-".
+ */
 export function sanitizeIdPart(s: string): string {
+  const t = s.trim();
+  if (ID_CHARS.test(t)) return t;
   return s
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -15,6 +23,13 @@ export function sanitizeIdPart(s: string): string {
     .replace(/^[^A-Za-z0-9]+/, '')
     .replace(/[-.]+$/, '');
 }
+
+/** The first `max` code points of an id (ids count code points), without a trailing "-" or ".". */
+const cut = (s: string, max: number) =>
+  [...s]
+    .slice(0, max)
+    .join('')
+    .replace(/[-.]+$/, '');
 
 export class Collector {
   private readonly questions: Question[] = [];
@@ -38,11 +53,11 @@ export class Collector {
   makeId(preferred: string | undefined, fallback: string): string {
     const part = sanitizeIdPart(preferred ?? '') || sanitizeIdPart(fallback) || 'q';
     const prefixed = part.startsWith(`${this.bankId}-`) ? part : `${this.bankId}-${part}`;
-    const base = prefixed.slice(0, ID_MAX).replace(/[-.]+$/, '');
+    const base = cut(prefixed, ID_MAX);
     let id = base;
     for (let n = 2; this.ids.has(id); n++) {
       const suffix = `-${n}`;
-      id = base.slice(0, ID_MAX - suffix.length).replace(/[-.]+$/, '') + suffix;
+      id = cut(base, ID_MAX - suffix.length) + suffix;
     }
     this.ids.add(id);
     return id;
@@ -80,6 +95,11 @@ export class Collector {
     const refs = this.grouped.get(detail) ?? [];
     refs.push(ref);
     this.grouped.set(detail, refs);
+  }
+
+  /** Whether an error has been reported so far. */
+  hasErrors(): boolean {
+    return this.errors.length > 0;
   }
 
   /** Stable-sorts errors, skipped questions and notes by a position taken from their refs. */

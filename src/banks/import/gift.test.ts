@@ -64,7 +64,7 @@ describe('GIFT', () => {
     expect(r.errors).toEqual([]);
     const [a, b, c] = r.questions;
     expect(a).toMatchObject({
-      id: 'g-esc-aped',
+      id: 'g-esc:aped', // ':' is allowed in ids (contract §8)
       type: 'single',
       stem: 'a {b} c\nd \\ e',
       answer: ['A'],
@@ -153,5 +153,50 @@ describe('GIFT', () => {
     const bytes = new Uint8Array([0xcc, 0xe2, 0x7b, 0x54, 0x7d]);
     const r = await importBank('gift', bytes, { bankId: 'g' });
     expect(r.questions[0]).toMatchObject({ type: 'truefalse', stem: '题', answer: ['T'] });
+  });
+
+  it('keeps a Unicode title as the id when it satisfies the id rule, cut to 80 code points', async () => {
+    const long = '𝔸'.repeat(90);
+    const src = [
+      '::法规-0001:: 一 {=甲 ~乙}',
+      '',
+      '::法规-0001:: 二 {=甲 ~乙}',
+      '',
+      `::${long}:: 三 {=甲 ~乙}`,
+      '',
+      '::多选 1:: 四 {=甲 ~乙}',
+    ].join('\n');
+    const r = await gift(src);
+    expect(r.errors).toEqual([]);
+    const ids = r.questions.map((q) => q.id);
+    expect(ids.slice(0, 2)).toEqual(['g-法规-0001', 'g-法规-0001-2']);
+    expect(ids[2]).toBe(`g-${'𝔸'.repeat(78)}`);
+    expect(ids[3]).toBe('g-1'); // a space breaks the id rule: the title is reduced to ASCII, as before
+    expect(valid(r.questions)).toEqual([]);
+  });
+
+  it('skips a question with an image-only answer, in every text format', async () => {
+    const src = [
+      '::md:: Which flag? {=![](fr.png) ~None}', // 1
+      '',
+      '::mdtag:: [markdown]Which flag? {=![French](fr.png) ~None}', // 3
+      '',
+      '::html:: [html]Which flag? {=<img src\\="fr.png"> ~None}', // 5
+      '',
+      '::plain:: [plain]Which flag? {=<img src\\="fr.png" alt\\="fr"> ~None}', // 7
+      '',
+      '::tags:: Which one is the image tag? {=<img> ~<a>}', // 9
+    ].join('\n');
+    const r = await gift(src);
+    expect(r.errors).toEqual([]);
+    expect(r.skipped.map((x) => x.ref)).toEqual(['line 1 (md)', 'line 3 (mdtag)', 'line 5 (html)', 'line 7 (plain)']);
+    for (const x of r.skipped)
+      expect(x.reason).toBe(
+        '不支持：第 1 个选项只有图片，暂不能导入图片 (answer 1 is an image only; images cannot be delivered yet)',
+      );
+    // "<img>" without a picture is text, not an image
+    expect(r.questions.map((q) => [q.id, q.type === 'single' && q.options.map((o) => o.text)])).toEqual([
+      ['g-tags', ['<img>', '<a>']],
+    ]);
   });
 });

@@ -14,7 +14,7 @@
 import { OPTION_KEYS } from '../schema.js';
 import { Collector, UNSUPPORTED, unsupported } from './collector.js';
 import { decodeText } from './decode.js';
-import { htmlToText, markdownToText, plainText, type RichText } from './text.js';
+import { htmlToText, imageOnly, imageOnlyReason, markdownToText, plainText, type RichText } from './text.js';
 import type { ImportOptions, ImportResult, QuestionInput } from './types.js';
 
 type Format = 'html' | 'moodle' | 'plain' | 'markdown';
@@ -237,7 +237,7 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
       `答案区开头有多余的文字“${plainText(restore(lead))}”，每个选项应以 = 或 ~ 开头 (text before the first answer)`,
     );
   }
-  const answers: { mark: string; weight: number; text: string; n: number }[] = [];
+  const answers: { mark: string; weight: number; text: string; n: number; conv: RichText; source: string }[] = [];
   for (let i = 0; i < marks.length; i++) {
     const start = marks[i]!.index + 1;
     const end = i + 1 < marks.length ? marks[i + 1]!.index : answerText.length;
@@ -253,9 +253,15 @@ function readBlock(c: Collector, block: Block, topic: string | undefined): strin
     const answerPart = hash >= 0 ? bodyText.slice(0, hash) : bodyText;
     const f = splitFormat(answerPart.trim(), format);
     const conv = convert(f.body, f.format);
-    c.notesFor(ref, conv.dropped);
-    answers.push({ mark, weight, text: conv.text, n: i + 1 });
+    answers.push({ mark, weight, text: conv.text, n: i + 1, conv, source: restore(f.body) });
   }
+  // An answer that is only a picture (`![](a.png)`, `<img …>`) cannot be shown (the engine has no
+  // media yet): skip the question. In plain-text formats the picture is recognised as typed.
+  for (const a of answers) {
+    const media = imageOnly(a.conv, a.source);
+    if (media) return void c.skip(ref, imageOnlyReason(media, [`第 ${a.n} 个选项`, `answer ${a.n}`]));
+  }
+  for (const a of answers) c.notesFor(ref, a.conv.dropped);
   const fail = (detail: string) => c.error(ref, detail);
   if (answers.length < 2) return void fail(`选择题至少需要 2 个选项，实际 ${answers.length} 个 (fewer than 2 answers)`);
   if (answers.length > OPTION_KEYS.length) {

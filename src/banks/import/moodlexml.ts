@@ -6,7 +6,16 @@ import { OPTION_KEYS } from '../schema.js';
 import { Collector, UNSUPPORTED, unsupported } from './collector.js';
 import { decodeXml } from './decode.js';
 import { categoryTopic } from './gift.js';
-import { htmlToText, markdownToText, moodleAutoToText, plainText, trueFalseWord, type RichText } from './text.js';
+import {
+  htmlToText,
+  imageOnly,
+  imageOnlyReason,
+  markdownToText,
+  moodleAutoToText,
+  plainText,
+  trueFalseWord,
+  type RichText,
+} from './text.js';
 import type { ImportOptions, ImportResult, QuestionInput } from './types.js';
 import { childElements, firstChild, lineIndex, parseXml, textContent, type XElement } from './xml.js';
 
@@ -72,6 +81,9 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
       return c.result();
     }
     entries = childElements(parsed.root, 'question').map((q) => ({ q, offset: q.start }));
+  } else if (parsed.refused) {
+    c.error('file', parsed.detail);
+    return c.result();
   } else {
     // One broken question must not sink the file: read the <question> elements one by one.
     const chunks = [...text.matchAll(/<question\b[^>]*>[\s\S]*?<\/question\s*>/g)];
@@ -117,6 +129,10 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
       c.error(ref, `无法读取此题 (could not read this question): ${(e as Error).message}`);
     }
   }
+  if (!entries.some(({ q }) => (q.attrs.type ?? '').trim() !== 'category') && !c.hasErrors()) {
+    // An empty <quiz/> (or categories only) must not look like a successful import of nothing.
+    c.error('file', '文件中没有题目：<quiz> 下没有 <question> 题目元素 (no questions in the file)');
+  }
   c.sortIssues((ref) => Number(/^line (\d+)/.exec(ref)?.[1] ?? 0));
   return c.result();
 }
@@ -159,10 +175,15 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
 
   const answers = childElements(q, 'answer').map((a, i) => {
     const t = fieldText(a, 'html');
-    c.notesFor(ref, [...t.dropped, ...t.files]);
     const fraction = Number(a.attrs.fraction ?? '0');
-    return { text: t.text, fraction: Number.isFinite(fraction) ? fraction : 0, n: i + 1 };
+    return { t, text: t.text, fraction: Number.isFinite(fraction) ? fraction : 0, n: i + 1 };
   });
+  // An answer that is only a picture cannot be shown (the engine has no media yet): skip the question.
+  for (const a of answers) {
+    const media = type === 'multichoice' ? imageOnly(a.t) : undefined;
+    if (media) return c.skip(ref, imageOnlyReason(media, [`第 ${a.n} 个选项`, `answer ${a.n}`]));
+  }
+  for (const { t } of answers) c.notesFor(ref, [...t.dropped, ...t.files]);
 
   if (type === 'truefalse') {
     const right = answers.filter((a) => a.fraction >= 99.99);
@@ -189,11 +210,7 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
     );
   }
   const empty = answers.find((a) => !a.text);
-  if (empty)
-    return c.error(
-      ref,
-      `第 ${empty.n} 个选项为空（图片不会导入）(answer ${empty.n} is empty; images are not imported)`,
-    );
+  if (empty) return c.error(ref, `第 ${empty.n} 个选项为空 (answer ${empty.n} is empty)`);
   const single = flag(firstChild(q, 'single')) ?? true;
   const options = answers.map((a, i) => ({ key: OPTION_KEYS[i]!, text: a.text }));
   let keys: (typeof OPTION_KEYS)[number][];
@@ -212,7 +229,22 @@ function readQuestion(c: Collector, q: XElement, type: string, ctx: Ctx): void {
     }
   } else {
     keys = answers.flatMap((a, i) => (a.fraction > 0 ? [OPTION_KEYS[i]!] : []));
-    if (keys.length === 0) return c.error(ref, '多选题没有 fraction 大于 0 的答案 (no answer has a positive fraction)');
+    if (keys.length === 0)
+      return c.error(
+        ref,
+        '多选题没有 fraction 大于 0 的答案，Moodle 本身也不接受此题 (multiple-answer question without a positive fraction)',
+      );
+    // Moodle refuses a multiple-answer question whose positive fractions do not add up to 100 %
+    // (qtype_multichoice: the total, as a fraction, rounded to 2 decimals must be 1). Such a key is
+    // not trustworthy (a right answer marked 0, or "any of these" meant), so it is not imported.
+    const total = answers.reduce((sum, a) => sum + (a.fraction > 0 ? a.fraction : 0), 0);
+    if (Math.round(total) !== 100) {
+      const shown = Number(total.toFixed(2));
+      return c.error(
+        ref,
+        `多选题 fraction 大于 0 的答案相加为 ${shown}%，应为 100%；Moodle 本身也不接受此题，未导入，请核对正确选项 (the positive fractions add up to ${shown} %, not 100 %: Moodle refuses this question too)`,
+      );
+    }
     c.noteMany(
       '多选题的分数比例已改为全对得分：fraction 大于 0 的选项为答案 (fractions replaced by all-or-nothing scoring)',
       ref,

@@ -221,6 +221,29 @@ describe('QTI items', () => {
     expect((await qti(enc('not xml at all <'))).errors[0]!.detail).toContain('XML');
   });
 
+  it('refuses an item that declares entities, alone or in a package', async () => {
+    const bad = item21(
+      'ent',
+      '<p>&lol2;</p><choiceInteraction responseIdentifier="RESPONSE"><simpleChoice identifier="a">a</simpleChoice><simpleChoice identifier="b">b</simpleChoice></choiceInteraction>',
+      ['a'],
+    ).replace('?>', '?>\n<!DOCTYPE assessmentItem [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>');
+    const alone = await qti(enc(bad));
+    expect(alone.questions).toEqual([]);
+    expect(alone.errors).toEqual([
+      { ref: 'file', detail: expect.stringContaining('(entity declarations are refused)') },
+    ]);
+    const zip = zipSync({
+      'imsmanifest.xml': strToU8(MANIFEST),
+      'items/item a.xml': strToU8(bad),
+      'items/b.xml': strToU8(ITEM_B3),
+    });
+    const pkg = await qti(zip);
+    expect(pkg.questions.map((q) => q.id)).toEqual(['pkg-item-b']);
+    expect(pkg.errors).toEqual([
+      { ref: 'items/item a.xml', detail: expect.stringContaining('(entity declarations are refused)') },
+    ]);
+  });
+
   it('flattens XHTML: drops media with a note, keeps sub/sup readable, hides feedback', async () => {
     const body = `<div><p>CO<sub>2</sub> 与 10<sup>-3</sup> mol</p><object data="a.mp4"/><feedbackBlock outcomeIdentifier="F" identifier="x" showHide="show">SECRET</feedbackBlock></div>
       <choiceInteraction responseIdentifier="RESPONSE"><simpleChoice identifier="a">甲<feedbackInline outcomeIdentifier="F" identifier="a" showHide="show">SECRET</feedbackInline></simpleChoice><simpleChoice identifier="b"><img src="b.png"/>乙</simpleChoice></choiceInteraction>`;
@@ -231,5 +254,24 @@ describe('QTI items', () => {
     const notes = r.notes.map((n) => n.detail).join('\n');
     expect(notes).toContain('a.mp4');
     expect(notes).toContain('b.png');
+  });
+
+  it('skips an item with an image-only choice, naming the item, instead of importing an empty option', async () => {
+    const body = (choice: string) =>
+      `<p>Which flag is French?</p><choiceInteraction responseIdentifier="RESPONSE"><simpleChoice identifier="a">${choice}</simpleChoice><simpleChoice identifier="b">None of them</simpleChoice></choiceInteraction>`;
+    const r = await qti(enc(item21('flags', body('<img src="a.png" alt="flag"/>'), ['a'])));
+    expect(r.questions).toEqual([]);
+    expect(r.errors).toEqual([]);
+    expect(r.skipped).toEqual([
+      {
+        ref: 'item flags',
+        reason: '不支持：选项“a”只有图片，暂不能导入图片 (choice "a" is an image only; images cannot be delivered yet)',
+      },
+    ]);
+    const wrapped = await qti(enc(item21('flags2', body('<p> <img src="a.png"/> </p>'), ['a'])));
+    expect(wrapped.skipped.map((x) => x.ref)).toEqual(['item flags2']);
+    // an image beside text is still dropped with a note and the option imports
+    const mixed = await qti(enc(item21('flags3', body('<img src="a.png"/> France'), ['a'])));
+    expect(mixed.questions[0]!.type === 'single' && mixed.questions[0]!.options[0]!.text).toBe('France');
   });
 });

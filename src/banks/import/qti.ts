@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import { OPTION_KEYS } from '../schema.js';
 import { Collector, unsupported } from './collector.js';
 import { decodeXml } from './decode.js';
-import { renderNodes, trueFalseOption } from './text.js';
+import { imageOnly, imageOnlyReason, renderNodes, trueFalseOption } from './text.js';
 import type { ImportOptions, ImportResult, QuestionInput } from './types.js';
 import { childElements, descendants, firstChild, parseXml, textContent, type XElement, type XNode } from './xml.js';
 
@@ -159,9 +159,11 @@ function readItem(c: Collector, root: XElement, path: string | undefined): void 
     if (seen.has(sourceKey)) return c.error(ref, `选项 identifier“${sourceKey}”重复 (choice identifier repeats)`);
     seen.add(sourceKey);
     const t = renderNodes(ch.children);
+    // An option that is only a picture cannot be shown (the engine has no media yet): skip the item.
+    const media = imageOnly(t);
+    if (media) return c.skip(ref, imageOnlyReason(media, [`选项“${sourceKey}”`, `choice "${sourceKey}"`]));
     c.notesFor(ref, t.dropped);
-    if (!t.text)
-      return c.error(ref, `选项“${sourceKey}”为空（图片不会导入）(choice is empty; images are not imported)`);
+    if (!t.text) return c.error(ref, `选项“${sourceKey}”为空 (choice "${sourceKey}" is empty)`);
     options.push({
       key: OPTION_KEYS[i]!,
       text: t.text,

@@ -659,6 +659,33 @@ export function moodleAutoToText(s: string): RichText {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Image-only content
+
+/** Markdown images and `<img src=…>` tags, nothing else: an image-only option as typed text. */
+const IMAGE_ONLY_SOURCE = /^(?:\s|&nbsp;)*(?:(?:!\[[^\]]*\]\([^)]*\)|<img\b[^>]*\bsrc\s*=[^>]*>)(?:\s|&nbsp;)*)+$/i;
+
+/**
+ * Whether converted content had nothing but images (or other media): its text is empty and the
+ * conversion dropped an image. `source`, when given, is the text as typed, for plain-text formats
+ * where `![](a.png)` or `<img …>` would otherwise be kept as characters.
+ */
+export function imageOnly(r: RichText, source?: string): 'image' | 'media' | undefined {
+  if (source !== undefined && IMAGE_ONLY_SOURCE.test(source)) return 'image';
+  if (r.text) return undefined;
+  if (r.dropped.some((d) => d.startsWith('图片未导入'))) return 'image';
+  if (r.dropped.some((d) => d.startsWith('媒体未导入'))) return 'media';
+  return undefined;
+}
+
+/** The skip reason for a question with an image-only option; `which` names the option (Chinese, English). */
+export function imageOnlyReason(kind: 'image' | 'media', which: [string, string]): string {
+  const [zh, en] = which;
+  return kind === 'image'
+    ? `不支持：${zh}只有图片，暂不能导入图片 (${en} is an image only; images cannot be delivered yet)`
+    : `不支持：${zh}只有音视频等媒体，暂不能导入媒体 (${en} is media only; media cannot be delivered yet)`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // True/false words
 
 const TRUE_WORDS = new Set([

@@ -14,7 +14,10 @@ export type XNode = XElement | string;
 
 export const isElement = (n: XNode): n is XElement => typeof n !== 'string';
 
-export type ParsedXml = { ok: true; root: XElement } | { ok: false; detail: string; line?: number; msg?: string };
+export type ParsedXml =
+  | { ok: true; root: XElement }
+  /** `refused`: the document is refused as a whole (entity declarations); do not read it piecemeal. */
+  | { ok: false; detail: string; line?: number; msg?: string; refused?: true };
 
 const parser = new XMLParser({
   preserveOrder: true,
@@ -27,6 +30,10 @@ const parser = new XMLParser({
   cdataPropName: '#cdata',
   // XHTML inside QTI often uses &nbsp; and friends without declaring them.
   htmlEntities: true,
+  // Entities declared in a DOCTYPE are never expanded: parseXml refuses such documents before they
+  // reach the parser. Should one get through, these limits keep a declared entity to a single
+  // character and a single declaration, so nothing can grow ("billion laughs").
+  processEntities: { enabled: true, maxEntityCount: 1, maxEntitySize: 1 },
   ignoreDeclaration: true,
   ignorePiTags: true,
   captureMetaData: true,
@@ -34,17 +41,27 @@ const parser = new XMLParser({
 });
 const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
+/**
+ * A DOCTYPE that declares entities (`<!ENTITY …>`, the "billion laughs" attack and external
+ * entities alike). Question banks never need one; such documents are refused as a whole. The test
+ * is on the raw text, so it also catches declarations the parser would read.
+ */
+export const declaresEntities = (text: string): boolean => /<!DOCTYPE\b/i.test(text) && /<!ENTITY\b/i.test(text);
+
+export const ENTITIES_REFUSED =
+  'XML 含有实体定义（DOCTYPE 中的 <!ENTITY>），已拒绝；请去掉 DOCTYPE 后再导入 (entity declarations are refused)';
+
 /** Parses an XML document; never throws. The error detail is Chinese, with English after it. */
 export function parseXml(text: string): ParsedXml {
+  if (declaresEntities(text)) return { ok: false, refused: true, detail: ENTITIES_REFUSED };
+  if (text.trim() === '') return { ok: false, detail: '文件为空 (the file is empty)' };
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: true });
   if (valid !== true) {
     const { line, col, msg } = valid.err;
-    return {
-      ok: false,
-      line,
-      msg,
-      detail: `XML 格式错误（第 ${line} 行第 ${col} 列）(malformed XML at line ${line}, column ${col}): ${msg}`,
-    };
+    const where = col
+      ? `第 ${line} 行第 ${col} 列）(malformed XML at line ${line}, column ${col})`
+      : `第 ${line} 行）(malformed XML at line ${line})`;
+    return { ok: false, line, msg, detail: `XML 格式错误（${where}: ${msg}` };
   }
   let raw: unknown;
   try {
