@@ -30,7 +30,7 @@ import type { Log } from './log.js';
 import { loadBuiltinPolicies } from './policy/policies.js';
 import { connectRedis } from './redis/client.js';
 import { makeKeys, type Keys } from './redis/keys.js';
-import { RecordQueue, startCheckpointTimer, startRecordWorker } from './results/jobs.js';
+import { RecordQueue, startCheckpointer, startRecordWorker } from './results/jobs.js';
 import { attemptRecordRoutes, cycleResultRoutes } from './results/routes.js';
 
 export interface Engine {
@@ -101,8 +101,6 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
   const delivery = new DeliveryService(attempts, settlement, hot, candidates, db, banks, cycles, catalogue, {
     graceMs: config.ANSWER_GRACE_MS,
   });
-  // Answers saved here are checkpointed to Postgres every few seconds, by a worker.
-  const checkpoints = startCheckpointTimer(attempts, records, config.CHECKPOINT_MS, log);
 
   const app = new OpenAPIHono<AppEnv>();
   app.onError(onError(log));
@@ -133,6 +131,7 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
   mountWebClient(app);
 
   let workers: { close(): Promise<unknown> }[] = [];
+  let checkpointer: { stop(): Promise<void> } | null = null;
   return {
     app,
     config,
@@ -161,11 +160,18 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
             log('job failed for good', { queue: w.name, jobId: job.id, error: err.message });
         });
       await deadlines.scheduleSweep(config.SWEEP_MS);
+      // Every change an API process acknowledged is marked in Redis; this drains the marks.
+      checkpointer = startCheckpointer({
+        store: attempts,
+        db,
+        everyMs: config.CHECKPOINT_MS,
+        sweepEveryMs: config.SWEEP_MS,
+        log,
+      });
     },
     async close() {
       clearInterval(reload);
-      // What this process acknowledged but has not yet queued for a checkpoint goes out now.
-      await checkpoints.stop().catch(() => {});
+      await checkpointer?.stop().catch(() => {});
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([deadlines.close(), records.close()]);
       subscriber.disconnect();

@@ -15,7 +15,18 @@ export interface Keys {
   loginFailuresByAddress(address: string): string;
   /** Pub/sub channel on which banks and cycles announce new versions. */
   events: string;
+  /**
+   * Tries whose Postgres record may lag Redis, spread over CHECKPOINT_BUCKETS sorted sets (member
+   * "<candidateId> <attemptId>", score: when marked), and the members a worker has claimed.
+   */
+  checkpointDirty(bucket: number): string;
+  checkpointClaimed(bucket: number): string;
+  /** SCAN pattern that finds every try's keys (the backstop that marks them all). */
+  attemptScan: string;
 }
+
+/** How many sorted sets the checkpoint marks are spread over (each its own slot on a cluster). */
+export const CHECKPOINT_BUCKETS = 16;
 
 export function makeKeys(prefix = ''): Keys {
   const c = (id: string) => `${prefix}ex:{c:${id}}`;
@@ -32,6 +43,9 @@ export function makeKeys(prefix = ''): Keys {
     loginFailures: (idNumber) => `${prefix}ex:{login:${idNumber}}:fail`,
     loginFailuresByAddress: (address) => `${prefix}ex:{login-ip:${address}}:fail`,
     events: `${prefix}ex:events`,
+    checkpointDirty: (bucket) => `${prefix}ex:{ck${bucket}}:dirty`,
+    checkpointClaimed: (bucket) => `${prefix}ex:{ck${bucket}}:claimed`,
+    attemptScan: `${prefix}ex:{c:*}:a:*`,
   };
 }
 

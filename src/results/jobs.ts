@@ -6,20 +6,18 @@ import { JOB_KEEP } from '../delivery/deadlines.js';
 import type { AttemptRecords } from '../delivery/settlement.js';
 import type { AttemptRef, AttemptStore } from '../delivery/store/attempts.js';
 import type { Log } from '../log.js';
-import { queuePrefix, type Keys } from '../redis/keys.js';
+import { CHECKPOINT_BUCKETS, queuePrefix, type Keys } from '../redis/keys.js';
 import { checkpoint } from './checkpoint.js';
 import { recordFinished } from './records.js';
 
 export const RECORDS_QUEUE = 'records';
 
-type RecordJob = { name: 'finished'; data: AttemptRef } | { name: 'checkpoint'; data: { items: AttemptRef[] } };
+type RecordJob = { name: 'finished'; data: AttemptRef };
 
 const RETRY = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 } };
 
 export class RecordQueue implements AttemptRecords {
   readonly queue: Queue;
-  private checkpointSeq = 0;
-  private readonly processTag = `${process.pid}-${Date.now().toString(36)}`;
 
   constructor(connection: ConnectionOptions, keys: Keys) {
     this.queue = new Queue(RECORDS_QUEUE, { connection, prefix: queuePrefix(keys, RECORDS_QUEUE) });
@@ -29,35 +27,57 @@ export class RecordQueue implements AttemptRecords {
     await this.queue.add('finished', ref, { jobId: `finished-${ref.attemptId}`, ...JOB_KEEP, ...RETRY });
   }
 
-  async checkpoint(items: AttemptRef[]) {
-    if (!items.length) return;
-    const jobId = `checkpoint-${this.processTag}-${++this.checkpointSeq}`;
-    await this.queue.add(
-      'checkpoint',
-      { items },
-      { jobId, ...JOB_KEEP, attempts: 3, backoff: { type: 'fixed', delay: 1000 } },
-    );
-  }
-
   close() {
     return this.queue.close();
   }
 }
 
+/** Tries one claim takes from a bucket: bounds one checkpoint's statements and memory. */
+const CLAIM_MAX = 500;
+/** A claim a worker has not acknowledged within this long is taken by another. */
+const CLAIM_VISIBILITY_MS = 60_000;
+
 /**
- * Every `everyMs`, queues a checkpoint of the tries this process changed. `flush` sends what is
- * left (at shutdown).
+ * The checkpointer (worker role): every `everyMs` it drains the tries marked in Redis — by any API
+ * process, at the moment each change was acknowledged — bucket by bucket, writes their changes to
+ * Postgres and acknowledges the marks. Several workers share the marks; a worker that dies leaves
+ * its claims to the others after CLAIM_VISIBILITY_MS. At start-up, and every `sweepEveryMs`, it
+ * marks every try Redis holds: the backstop for marks that were lost.
  */
-export function startCheckpointTimer(store: AttemptStore, records: RecordQueue, everyMs: number, log: Log) {
-  const flush = () => records.checkpoint(store.takeDirty());
-  const timer = setInterval(() => {
-    flush().catch((e: Error) => log('checkpoint enqueue failed', { error: e.message }, 'warn'));
-  }, everyMs);
+export function startCheckpointer(d: { store: AttemptStore; db: Db; everyMs: number; sweepEveryMs: number; log: Log }) {
+  let running: Promise<void> | null = null;
+  let lastSweep = 0;
+  let stopped = false;
+  const round = async () => {
+    if (Date.now() - lastSweep >= d.sweepEveryMs) {
+      lastSweep = Date.now();
+      await d.store.markAllForCheckpoint();
+    }
+    for (let bucket = 0; bucket < CHECKPOINT_BUCKETS && !stopped; bucket++) {
+      for (;;) {
+        const refs = await d.store.claimForCheckpoint(bucket, CLAIM_MAX, CLAIM_VISIBILITY_MS);
+        if (!refs.length) break;
+        await checkpoint(d, refs);
+        await d.store.ackCheckpoint(bucket, refs);
+        if (refs.length < CLAIM_MAX) break;
+      }
+    }
+  };
+  const tick = () => {
+    if (running) return running; // the last round is still writing
+    running = round()
+      .catch((e: Error) => d.log('checkpoint failed', { error: e.message }, 'warn'))
+      .finally(() => (running = null));
+    return running;
+  };
+  const timer = setInterval(() => void tick(), d.everyMs);
   timer.unref();
+  void tick();
   return {
     async stop() {
+      stopped = true;
       clearInterval(timer);
-      await flush();
+      await running;
     },
   };
 }
@@ -81,7 +101,6 @@ export function startRecordWorker(d: RecordWorkerDeps): Worker {
         if (record === 'not_settled') throw new Error(`attempt ${j.data.attemptId} is not settled yet; retrying`);
         return record ? recordFinished(d.db, record) : 'gone';
       }
-      if (j.name === 'checkpoint') return checkpoint(d, j.data.items);
       throw new Error(`unknown record job ${job.name}`);
     },
     { connection: d.connection, prefix: queuePrefix(d.keys, RECORDS_QUEUE), concurrency: Math.min(d.concurrency, 20) },

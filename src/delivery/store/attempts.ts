@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { itemIdsByBank, type Paper, type StoredAnswers } from '../../papers/paper.js';
-import type { Keys } from '../../redis/keys.js';
+import { CHECKPOINT_BUCKETS, type Keys } from '../../redis/keys.js';
 import { defineScripts, type RawReply } from '../../redis/scripts.js';
 import type { AttemptScore } from '../../scoring/score.js';
 import { Lru } from '../lru.js';
@@ -155,6 +155,7 @@ const SCRIPTS = {
   restore: { file: 'restore', keys: 5 },
   release: { file: 'release', keys: 1 },
   checkpoint: { file: 'checkpoint', keys: 3 },
+  claim: { file: 'claim', keys: 2 },
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -175,8 +176,6 @@ export class AttemptStore {
   private readonly run: (name: ScriptName, keys: string[], args: (string | number)[]) => Promise<RawReply>;
   /** Decoded papers of tries this process serves: a view then needs no paper from Redis. */
   private readonly papers = new Lru<string, Paper>(50_000);
-  /** Tries started, or whose answers changed, since the last checkpoint. */
-  private dirty = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis,
@@ -246,14 +245,23 @@ export class AttemptStore {
       seen: [...itemIdsByBank(a.paper)].map(([bank, ids]) => [bank, ids.join(' ')]),
       metas: questionMetas(a.paper).flat(),
     });
-    const reply = await this.run(
-      'start',
-      [k.session(auth.candidateId, auth.tokenHash), k.state(auth.candidateId), t.attempt, t.questions, t.paper, t.log],
-      ['0', packed],
-    );
+    const [reply] = await Promise.all([
+      this.run(
+        'start',
+        [
+          k.session(auth.candidateId, auth.tokenHash),
+          k.state(auth.candidateId),
+          t.attempt,
+          t.questions,
+          t.paper,
+          t.log,
+        ],
+        ['0', packed],
+      ),
+      this.markForCheckpoint(ref),
+    ]);
     if (reply[0] !== 'ok') return failure(reply);
     this.papers.set(a.attemptId, a.paper);
-    this.dirty.set(a.attemptId, auth.candidateId);
     return { ok: true, now: Number(reply[1]), number: Number(reply[2]) };
   }
 
@@ -263,8 +271,9 @@ export class AttemptStore {
   }
 
   /** Ends the named section if it is the running one; idempotent for one that has ended. */
-  submit(who: Caller, ref: AttemptRef, sectionId: string): Promise<Snapshot | StoreFailure> {
-    return this.snapshot('submit', who, ref, [sectionId]);
+  async submit(who: Caller, ref: AttemptRef, sectionId: string): Promise<Snapshot | StoreFailure> {
+    const [snap] = await Promise.all([this.snapshot('submit', who, ref, [sectionId]), this.markForCheckpoint(ref)]);
+    return snap;
   }
 
   /**
@@ -280,15 +289,16 @@ export class AttemptStore {
     const t = attemptKeys(this.keys, ref);
     const args: (string | number)[] = ['0', graceMs];
     for (const [qid, letters] of answers) args.push(qid, letters);
-    const reply = await this.run(
-      'save',
-      [this.keys.session(ref.candidateId, auth.tokenHash), t.attempt, t.questions, t.answers, t.log],
-      args,
-    );
+    const [reply] = await Promise.all([
+      this.run(
+        'save',
+        [this.keys.session(ref.candidateId, auth.tokenHash), t.attempt, t.questions, t.answers, t.log],
+        args,
+      ),
+      this.markForCheckpoint(ref),
+    ]);
     if (reply[0] !== 'ok') return failure(reply);
-    const saved = Number(reply[3]);
-    if (saved > 0) this.dirty.set(ref.attemptId, ref.candidateId);
-    return { ok: true, now: Number(reply[1]), moved: reply[2] === 1, saved };
+    return { ok: true, now: Number(reply[1]), moved: reply[2] === 1, saved: Number(reply[3]) };
   }
 
   /**
@@ -337,11 +347,58 @@ export class AttemptStore {
 
   // ---------------------------------------------------------------- records (read by workers)
 
-  /** Tries started, or whose answers changed, since the last call; the caller checkpoints them. */
-  takeDirty(): AttemptRef[] {
-    const out = [...this.dirty].map(([attemptId, candidateId]) => ({ candidateId, attemptId }));
-    this.dirty = new Map();
-    return out;
+  /**
+   * Marks a try for the next checkpoint. Sent in the same tick as the script that changes the try,
+   * so both travel in one pipeline, and awaited before the change is acknowledged: whatever a
+   * candidate was told is saved is also marked, in Redis, where any worker finds it even if this
+   * process dies the next moment. (The mark cannot live in the script itself on a Redis Cluster:
+   * the bucket's slot is not the candidate's.) A mark for a request the script refused only costs
+   * a checkpoint that finds nothing new.
+   */
+  async markForCheckpoint(ref: AttemptRef): Promise<void> {
+    await this.redis.zadd(this.keys.checkpointDirty(bucketOf(ref.attemptId)), Date.now(), member(ref));
+  }
+
+  /**
+   * Claims up to `max` marked tries of one bucket for a checkpoint. Acknowledge them with
+   * `ackCheckpoint` once written; claims not acknowledged within `visibilityMs` are claimed again.
+   */
+  async claimForCheckpoint(bucket: number, max: number, visibilityMs: number): Promise<AttemptRef[]> {
+    const k = this.keys;
+    const reply = (await this.run(
+      'claim',
+      [k.checkpointDirty(bucket), k.checkpointClaimed(bucket)],
+      [visibilityMs, max],
+    )) as unknown as string[];
+    return reply.map(parseMember);
+  }
+
+  async ackCheckpoint(bucket: number, refs: AttemptRef[]): Promise<void> {
+    if (refs.length) await this.redis.zrem(this.keys.checkpointClaimed(bucket), ...refs.map(member));
+  }
+
+  /**
+   * The backstop: marks every try Redis holds (SCAN over every master), so that a try whose mark
+   * was lost (or that was written before marks existed) is checkpointed too. Returns how many.
+   */
+  async markAllForCheckpoint(): Promise<number> {
+    const nodes =
+      'nodes' in this.redis
+        ? (this.redis as unknown as { nodes(role: 'master'): Redis[] }).nodes('master')
+        : [this.redis];
+    const prefix = this.keys.attemptScan.slice(0, this.keys.attemptScan.indexOf('{'));
+    let marked = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', this.keys.attemptScan, 'COUNT', 1000);
+        cursor = next;
+        const refs = found.map((key) => ATTEMPT_KEY.exec(key.slice(prefix.length))).filter((m) => m !== null);
+        await Promise.all(refs.map((m) => this.markForCheckpoint({ candidateId: m[1]!, attemptId: m[2]! })));
+        marked += refs.length;
+      } while (cursor !== '0');
+    }
+    return marked;
   }
 
   /**
@@ -447,6 +504,22 @@ export class AttemptStore {
       paper,
     };
   }
+}
+
+/** An attempt hash's key, after the prefix: the attempt's other keys have a further suffix. */
+const ATTEMPT_KEY = /^ex:\{c:([^}]+)\}:a:([A-Za-z0-9]+)$/;
+
+const member = (ref: AttemptRef) => `${ref.candidateId} ${ref.attemptId}`;
+function parseMember(m: string): AttemptRef {
+  const [candidateId, attemptId] = m.split(' ') as [string, string];
+  return { candidateId, attemptId };
+}
+
+/** Which checkpoint bucket a try's mark goes to: spreads the marks over slots on a cluster. */
+export function bucketOf(attemptId: string): number {
+  let h = 0;
+  for (let i = 0; i < attemptId.length; i++) h = (h * 31 + attemptId.charCodeAt(i)) >>> 0;
+  return h % CHECKPOINT_BUCKETS;
 }
 
 function failure(reply: RawReply): StoreFailure {

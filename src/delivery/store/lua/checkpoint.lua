@@ -5,6 +5,8 @@
 -- answers) when asked, or when the two disagree on the log (Redis lost data and was put back).
 -- The attempt hash's `lb` is the absolute position of the log's first entry (0 unless restored).
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 'gone' } end
+-- A settled try's whole record is written by its `finished` job.
+if redis.call('HGET', KEYS[1], 'st') == 'settled' then return { 'gone' } end
 local base = tonumber(redis.call('HGET', KEYS[1], 'lb') or '0')
 local to = base + redis.call('LLEN', KEYS[3])
 local from = tonumber(ARGV[1])
