@@ -2,6 +2,8 @@
 // real Postgres, Redis and BullMQ; and every JSON answer matches the schema the OpenAPI document shows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptView, meView, resultView, saveReply } from '../src/delivery/schemas.js';
+import { Redis } from 'ioredis';
+import { SAVE_BUDGET, attemptKeys } from '../src/delivery/store/attempts.js';
 import { startTestEngine, type TestEngine } from './support/engine.js';
 import { RIGHT, openWindow, registration } from './support/fixtures.js';
 import { login, rightLetters } from './support/sitting.js';
@@ -9,7 +11,16 @@ import { login, rightLetters } from './support/sitting.js';
 let t: TestEngine;
 
 /** Ids as a Chinese exam office writes them, with the ASCII punctuation the contract allows. */
-const UNICODE_IDS = ['法规-0001', '法规-0002', '医师法（第二十三条）', 'law~1:2,3;4|5', '病例-01-1', '病例-01-2'];
+const UNICODE_IDS = [
+  '法规-0001',
+  '法规-0002',
+  '医师法（第二十三条）',
+  'law~1:2,3;4|5',
+  'constructor',
+  '__proto__',
+  '病例-01-1',
+  '病例-01-2',
+];
 
 function option(key: string, id: string, right: boolean) {
   return { key, text: right ? `${RIGHT}${id}` : `${id} 干扰项 ${key}` };
@@ -32,6 +43,9 @@ function unicodeBank() {
       single('法规-0002'),
       single('医师法（第二十三条）'),
       single('law~1:2,3;4|5'),
+      // Names of JavaScript built-ins: no object lookup may find Object.prototype's members.
+      single('constructor'),
+      single('__proto__'),
       {
         id: '病例-01',
         type: 'case',
@@ -55,7 +69,7 @@ beforeAll(async () => {
         id: 'business',
         maxAttempts: 3,
         passRule: 'all-sections',
-        sections: [{ id: 'law', title: '法律法规', bank: 'law', durationSec: 600, items: 6, points: 6, passMark: 4 }],
+        sections: [{ id: 'law', title: '法律法规', bank: 'law', durationSec: 600, items: 8, points: 8, passMark: 5 }],
       },
     ],
   };
@@ -96,15 +110,17 @@ describe('question ids are any printable Unicode (DESIGN §8)', () => {
     const answers = Object.fromEntries(view.section!.questions.map((q) => [q.id, rightLetters(q)]));
     const saved = await t.call('PUT', `/v1/attempts/${view.id}/answers`, { token, body: { answers } });
     expect(saved.status, saved.text).toBe(200);
-    expect(saveReply.parse(saved.body).saved).toBe(6);
+    expect(saveReply.parse(saved.body).saved).toBe(8);
 
-    const again = attemptView.parse((await t.call('GET', `/v1/attempts/${view.id}`, { token })).body);
+    // The raw body: zod's record output cannot hold a "__proto__" key, JSON can.
+    const again = (await t.call('GET', `/v1/attempts/${view.id}`, { token })).body;
+    expect(attemptView.safeParse(again).success).toBe(true);
     expect(again.answers).toEqual(answers);
 
     const done = await t.call('POST', `/v1/attempts/${view.id}/sections/law/submit`, { token });
     expect(attemptView.parse(done.body).status).toBe('finished');
     const result = resultView.parse((await t.call('GET', `/v1/attempts/${view.id}/result`, { token })).body);
-    expect(result).toMatchObject({ passed: true, score: 6, maxScore: 6 });
+    expect(result).toMatchObject({ passed: true, score: 8, maxScore: 8 });
 
     // The record in Postgres has every answer under its Unicode id, and its history decodes.
     let record: any;
@@ -144,5 +160,42 @@ describe('choice letters (DESIGN §8)', () => {
     expect(malformed.status).toBe(400);
     const after = attemptView.parse((await t.call('GET', `/v1/attempts/${view.id}`, { token })).body);
     expect(after.answers).toEqual({});
+  });
+});
+
+describe("a try's history is bounded (exam-day safety)", () => {
+  it('resending the same answers writes nothing; a flood of changes gets 429 rate_limited with Retry-After', async () => {
+    const reg = registration();
+    const r = await t.admin('POST', '/v1/admin/cycles/ids/candidates', { candidates: [reg] });
+    const candidateId = r.body.results[0].candidateId as string;
+    const token = await login(t, reg.idNumber, reg.password);
+    const view = attemptView.parse((await t.call('POST', '/v1/attempts', { token, body: {} })).body);
+    const q = view.section!.questions.find((x) => x.type === 'single')!;
+    const logKey = attemptKeys(t.engine.keys, { candidateId, attemptId: view.id }).log;
+    const redis = new Redis(t.engine.config.REDIS_URL);
+    try {
+      const save = (letter: string) =>
+        t.call('PUT', `/v1/attempts/${view.id}/answers`, { token, body: { answers: { [q.id]: [letter] } } });
+      expect((await save('A')).status).toBe(200);
+      const length = await redis.llen(logKey);
+      for (let i = 0; i < 20; i++) expect((await save('A')).status).toBe(200);
+      expect(await redis.llen(logKey)).toBe(length);
+
+      // Changes spend the try's budget (SAVE_BUDGET): past it, 429 with Retry-After, and no log growth.
+      let refused: Awaited<ReturnType<typeof save>> | null = null;
+      for (let i = 0; i < SAVE_BUDGET.capacity + 20 && !refused; i++) {
+        const res = await save(i % 2 ? 'A' : 'B');
+        if (res.status !== 200) refused = res;
+      }
+      expect(refused?.status).toBe(429);
+      expect(refused?.body.code).toBe('rate_limited');
+      expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const capped = await redis.llen(logKey);
+      expect(capped).toBeLessThanOrEqual(length + SAVE_BUDGET.capacity + 2);
+      expect((await save('C')).status).toBe(429);
+      expect(await redis.llen(logKey)).toBe(capped);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -109,14 +109,15 @@ const sum = (items: Item[]) => items.reduce((s, i) => s + i.points, 0);
 /** Counts for listings: leaf items by type (case/matching counted as groups too) and by topic. */
 export function bankCounts(bank: Bank) {
   const byType: Record<string, number> = {};
-  const byTopic: Record<string, number> = {};
+  // Topics are any text: counted in a Map, so a topic named "constructor" counts from 0.
+  const byTopic = new Map<string, number>();
   let questions = 0;
   for (const q of bank.questions) {
     const leaves = q.type === 'case' || q.type === 'matching' ? q.questions.length : 1;
     questions += leaves;
     byType[q.type] = (byType[q.type] ?? 0) + leaves;
     const topic = q.topic ?? '(未分类)';
-    byTopic[topic] = (byTopic[topic] ?? 0) + leaves;
+    byTopic.set(topic, (byTopic.get(topic) ?? 0) + leaves);
   }
-  return { questions, byType, byTopic };
+  return { questions, byType, byTopic: Object.fromEntries(byTopic) };
 }

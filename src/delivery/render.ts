@@ -58,14 +58,14 @@ export function renderAttempt(attemptId: string, snap: Snapshot, bankOf: Section
     };
   }
   // Stored answers are bank keys; show them in this candidate's letters.
-  const answers: Record<string, string[]> = {};
+  // Question ids are any text, "constructor" and "__proto__" included: own keys only.
+  const answers: [string, string[]][] = [];
   for (const s of paper.sections)
     for (const u of s.units)
       for (const d of u.items) {
-        const stored = snap.answers[d.id];
-        if (!stored) continue;
+        if (!Object.hasOwn(snap.answers, d.id)) continue;
         const keys = displayKeys(d);
-        answers[d.id] = [...stored].map((key) => keys[d.order.indexOf(key)]!).sort();
+        answers.push([d.id, [...snap.answers[d.id]!].map((key) => keys[d.order.indexOf(key)]!).sort()]);
       }
   return {
     id: attemptId,
@@ -74,7 +74,7 @@ export function renderAttempt(attemptId: string, snap: Snapshot, bankOf: Section
     status: finished ? 'finished' : 'in_progress',
     serverTime: new Date(snap.now).toISOString(),
     section,
-    answers,
+    answers: Object.fromEntries(answers),
     sections,
   };
 }

@@ -66,8 +66,13 @@ export function attemptRoutes(delivery: DeliveryService) {
       },
       responses: { 200: jsonResponse('saved', saveReply) },
     }),
-    async (c) =>
-      c.json(await delivery.save(c.get('candidate'), c.req.valid('param').id, c.req.valid('json').answers), 200),
+    async (c) => {
+      c.req.valid('json');
+      // The parsed body itself, not zod's copy: a question id may be "__proto__", which a record
+      // schema's output object cannot hold. The service checks each entry again.
+      const { answers } = (await c.req.json()) as { answers: Record<string, unknown> };
+      return c.json(await delivery.save(c.get('candidate'), c.req.valid('param').id, answers), 200);
+    },
   );
   app.openapi(
     createRoute({

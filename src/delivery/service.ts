@@ -150,10 +150,12 @@ export class DeliveryService {
     return this.render(attemptId, snap);
   }
 
-  async save(auth: CandidateAuth, attemptId: string, answers: Record<string, string[]>): Promise<SaveReply> {
+  async save(auth: CandidateAuth, attemptId: string, answers: Record<string, unknown>): Promise<SaveReply> {
     const ref = { candidateId: auth.candidateId, attemptId };
     const pairs: [string, string][] = [];
     for (const [questionId, letters] of Object.entries(answers)) {
+      if (!Array.isArray(letters) || letters.length > 8 || !letters.every((l) => typeof l === 'string'))
+        throw new AppError('validation_failed', `answers.${questionId}: 应为选项字母的数组 (a list of letters)`);
       // One letter per element (["AB"] is not two choices); the script checks the rest atomically.
       if (!letters.every((l) => CHOICE.test(l)))
         throw new AppError('invalid_choice', `题目 ${questionId}`, { questionId });

@@ -121,6 +121,10 @@ export function storeError(f: StoreFailure): AppError {
       return new AppError('unauthenticated');
     case 'section_not_started':
       return new AppError('conflict', '该部分尚未开始 (that section has not started)');
+    case 'rate_limited':
+      return new AppError('rate_limited', '保存过于频繁，请稍后再试 (too many answer changes for this try)', {
+        retryAfterSec: Math.max(1, Math.ceil(Number(subject ?? 1000) / 1000)),
+      });
     case 'attempt_in_progress':
       return new AppError('attempt_in_progress', undefined, subject ? { attemptId: subject } : undefined);
     case 'not_found':

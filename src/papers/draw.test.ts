@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBank } from '../banks/schema.js';
 import { indexBank } from '../banks/version.js';
-import { displayKeys, drawSection } from './draw.js';
+import { displayKeys, drawPaper, drawSection } from './draw.js';
 import { seededRng } from './random.js';
 
 function bank(singles: number, cases = 0, matchings = 0, extra: object[] = []) {
@@ -106,5 +106,48 @@ describe('drawing a section', () => {
       expect(displayKeys(m1!)).toEqual(['A', 'B', 'C', 'D', 'E']);
     }
     expect(orders.size).toBeGreaterThan(1);
+  });
+});
+
+describe('drawing a paper', () => {
+  const section = (id: string, items: number) => ({
+    id,
+    title: id,
+    bank: 'b',
+    durationSec: 60,
+    items,
+    points: items,
+    passMark: 1,
+  });
+  const request = (seed: string, sections: ReturnType<typeof section>[], b = bank(30, 2, 2)) => ({
+    exam: {
+      id: 'e',
+      title: 'e',
+      maxAttempts: 3,
+      passRule: 'all-sections' as const,
+      procedures: ['general' as const],
+      sections,
+    },
+    policyId: null,
+    level: 'physician' as const,
+    specialty: 'x',
+    seen: () => new Set<string>(),
+    seed,
+    latest: () => b,
+  });
+
+  it('never shows an item twice in one try, even when two sections share a bank', () => {
+    for (const seed of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
+      const paper = drawPaper(request(seed, [section('one', 20), section('two', 20)]));
+      const ids = paper.sections.flatMap((s) => s.units.flatMap((u) => u.items.map((i) => i.id)));
+      expect(ids).toHaveLength(40);
+      expect(new Set(ids).size).toBe(40);
+    }
+  });
+
+  it('is bank_too_small when the sections together need more items than the bank has', () => {
+    expect(() => drawPaper(request('a', [section('one', 30), section('two', 20)]))).toThrow(
+      expect.objectContaining({ code: 'bank_too_small' }),
+    );
   });
 });

@@ -45,11 +45,18 @@ export function drawSection(
   points: number,
   seen: ReadonlySet<string>,
   rng: Rng,
+  /** Items that must not appear at all: those an earlier section of the same paper holds. */
+  exclude: ReadonlySet<string> = new Set(),
 ): DrawResult {
-  if (bank.itemCount < items) return { ok: false, available: bank.itemCount, needed: items };
   const fresh: Unit[] = [];
   const stale: Unit[] = [];
-  for (const u of bank.units) (u.items.some((i) => seen.has(i.id)) ? stale : fresh).push(u);
+  let available = 0;
+  for (const u of bank.units) {
+    if (u.items.some((i) => exclude.has(i.id))) continue;
+    available += u.items.length;
+    (u.items.some((i) => seen.has(i.id)) ? stale : fresh).push(u);
+  }
+  if (available < items) return { ok: false, available, needed: items };
   for (let attempt = 0; attempt < TRIES; attempt++) {
     const picked: Unit[] = [];
     const left = { items, points };
@@ -62,7 +69,7 @@ export function drawSection(
       return { ok: true, units: picked.map((u) => drawUnit(u, rng)), reusedItems };
     }
   }
-  return { ok: false, available: bank.itemCount, needed: items };
+  return { ok: false, available, needed: items };
 }
 
 /**
@@ -124,6 +131,8 @@ export interface PaperRequest {
 
 /** Draws every section of an exam; fails with bank_missing or bank_too_small before anything is counted. */
 export function drawPaper(r: PaperRequest): Paper {
+  // Two sections may draw from one bank: an item is never shown twice in one try.
+  const inPaper = new Map<string, Set<string>>();
   const sections: PaperSection[] = r.exam.sections.map((s) => {
     const bankId = s.bank === '@specialty' ? r.specialty : s.bank;
     const bank = r.latest(bankId);
@@ -132,7 +141,10 @@ export function drawPaper(r: PaperRequest): Paper {
         section: s.id,
         bankId,
       });
-    const drawn = drawSection(bank, s.items, s.points, r.seen(bankId), seededRng(r.seed, s.id));
+    const taken = inPaper.get(bankId) ?? new Set<string>();
+    const drawn = drawSection(bank, s.items, s.points, r.seen(bankId), seededRng(r.seed, s.id), taken);
+    if (drawn.ok) for (const u of drawn.units) for (const i of u.items) taken.add(i.id);
+    inPaper.set(bankId, taken);
     if (!drawn.ok)
       throw new AppError(
         'bank_too_small',

@@ -92,6 +92,8 @@ export async function attemptRecord(db: Db, banks: BankStore, attemptId: string)
   if (!r) throw new AppError('not_found', `考试记录 ${attemptId} 不存在`);
   const paper = r.paper as Paper;
   const answers = r.answers ?? {};
+  // Own keys only: a question id may be "constructor".
+  const answerOf = (id: string) => (Object.hasOwn(answers, id) ? [...answers[id]!] : []);
   const sections = await Promise.all(
     paper.sections.map(async (s) => {
       const bank = await banks.get(s.bankId, s.bankVersion);
@@ -111,7 +113,7 @@ export async function attemptRecord(db: Db, banks: BankStore, attemptId: string)
               stem: item?.stem ?? null,
               optionOrder: d.order,
               correct: item?.answer ?? null,
-              answer: answers[d.id] ? [...answers[d.id]!] : [],
+              answer: answerOf(d.id),
               points: item?.points ?? null,
             };
           }),

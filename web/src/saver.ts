@@ -3,6 +3,7 @@
 // idempotent). An entry leaves the queue only when the server has acknowledged that very value.
 // Unsent answers are resent on the `online` event, on a timer, and when the page is opened again.
 import { ApiError, call, isNetworkError } from './api';
+import { dict } from './dict';
 import { queueStore, type Queue } from './store';
 
 export type SaveStatus = 'saved' | 'saving' | 'offline' | 'retrying' | 'stopped';
@@ -37,7 +38,7 @@ export class Saver {
   private lastNetworkFailure = false;
 
   constructor(readonly attemptId: string) {
-    this.queue = queueStore.get(attemptId);
+    this.queue = dict(queueStore.get(attemptId));
     this.seq = Object.values(this.queue).reduce((m, e) => Math.max(m, e.seq), 0);
     window.addEventListener('online', this.onOnline);
     this.timer = setInterval(() => {
@@ -62,7 +63,7 @@ export class Saver {
 
   /** Answers not yet acknowledged, as { questionId: letters }. */
   pending(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
+    const out = dict<string[]>();
     for (const [q, e] of Object.entries(this.queue)) out[q] = e.keys.slice();
     return out;
   }
@@ -111,7 +112,7 @@ export class Saver {
       const batch = Object.entries(this.queue);
       if (!batch.length) break;
       this.setStatus('saving');
-      const answers: Record<string, string[]> = {};
+      const answers = dict<string[]>();
       for (const [q, e] of batch) answers[q] = e.keys;
       try {
         await call('PUT', `/v1/attempts/${encodeURIComponent(this.attemptId)}/answers`, {

@@ -54,7 +54,8 @@ export type StoreErrorCode =
   | 'attempt_in_progress'
   | 'attempt_cap_reached'
   | 'window_closed'
-  | 'specialty_not_online';
+  | 'specialty_not_online'
+  | 'rate_limited';
 
 export interface StoreFailure {
   ok: false;
@@ -143,6 +144,14 @@ export interface AttemptChanges extends AttemptRef {
   /** A try Postgres has no row of yet gets its first record with its first checkpoint. */
   started: StartedRecord | null;
 }
+
+/**
+ * Each try's budget of answer changes: a bucket of 300 tokens refilled at one a second; a save costs
+ * one token per answer it changes (at least one). A doctor answering 100 questions, changing many
+ * twice and resending everything after a reconnect stays far inside it; a client looping on saves
+ * gets 429 and its try's history grows by at most 300 + 3,600 entries an hour.
+ */
+export const SAVE_BUDGET = { capacity: 300, msPerToken: 1000 };
 
 const SCRIPTS = {
   prepare: { file: 'prepare', keys: 3 },
@@ -287,7 +296,7 @@ export class AttemptStore {
     graceMs: number,
   ): Promise<{ ok: true; now: number; moved: boolean; saved: number } | StoreFailure> {
     const t = attemptKeys(this.keys, ref);
-    const args: (string | number)[] = ['0', graceMs];
+    const args: (string | number)[] = ['0', graceMs, SAVE_BUDGET.capacity, SAVE_BUDGET.msPerToken];
     for (const [qid, letters] of answers) args.push(qid, letters);
     const [reply] = await Promise.all([
       this.run(
@@ -527,7 +536,7 @@ function failure(reply: RawReply): StoreFailure {
   return {
     ok: false,
     code: reply[1] as StoreErrorCode,
-    ...(typeof reply[2] === 'string' ? { subject: reply[2] } : {}),
+    ...(typeof reply[2] === 'string' || typeof reply[2] === 'number' ? { subject: String(reply[2]) } : {}),
   };
 }
 

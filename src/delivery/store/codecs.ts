@@ -171,19 +171,19 @@ export function decodeLogEntry(raw: string): LogEntry {
 
 /** The last answer per question among log entries: keys set, or cleared. */
 export function answersFromLog(entries: LogEntry[]): { set: Record<string, string>; cleared: string[] } {
-  const set: Record<string, string> = {};
+  const set = new Map<string, string>();
   const cleared = new Set<string>();
   for (const e of entries) {
     if (e.kind !== 'answer') continue;
     if (e.keys) {
-      set[e.questionId] = e.keys;
+      set.set(e.questionId, e.keys);
       cleared.delete(e.questionId);
     } else {
-      delete set[e.questionId];
+      set.delete(e.questionId);
       cleared.add(e.questionId);
     }
   }
-  return { set, cleared: [...cleared] };
+  return { set: Object.fromEntries(set), cleared: [...cleared] };
 }
 
 // ------------------------------------------------------------------ question metas
@@ -267,9 +267,13 @@ function unpackUnitV1(u: string): DrawnUnit {
   };
 }
 
-/** A flat Redis reply (HGETALL as an array) as an object. */
+/**
+ * A flat Redis reply (HGETALL as an array) as an object. Built with Object.fromEntries, which makes
+ * every key an own property ("__proto__" included); read it with Object.hasOwn where a key is any
+ * text (question ids may be "constructor").
+ */
 export function pairs(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
+  const entries: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) entries.push([flat[i]!, flat[i + 1]!]);
+  return Object.fromEntries(entries);
 }

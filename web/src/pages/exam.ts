@@ -1,6 +1,7 @@
 // 考试: one section at a time, the server's clock, answers saved as they are chosen.
 import { call, isApiError, isNetworkError } from '../api';
 import { remainingUntil } from '../clock';
+import { dict } from '../dict';
 import { clear, h, setText, toggleClass } from '../dom';
 import { clock, minutes, spoken, TYPE_LABEL } from '../format';
 import { go } from '../router';
@@ -114,7 +115,7 @@ class ExamScreen {
   private view: AttemptView;
   private section: Section;
   private saver: Saver;
-  private answers: Record<string, string[]> = {};
+  private answers = dict<string[]>();
   private flags: Set<string>;
   private units: Unit[] = [];
   private unitOf: number[] = [];
@@ -153,7 +154,7 @@ class ExamScreen {
     private app: HTMLElement,
     view: AttemptView,
   ) {
-    this.view = view;
+    this.view = { ...view, answers: dict(view.answers) };
     this.section = view.section!;
     this.saver = saverFor(view.id);
     this.flags = new Set(flagStore.get(view.id));
@@ -352,7 +353,7 @@ class ExamScreen {
   /** The server's answers, with what is still waiting to be sent laid over them. */
   private mergedAnswers(): Record<string, string[]> {
     const ids = new Set(this.section.questions.map((q) => q.id));
-    const out: Record<string, string[]> = {};
+    const out = dict<string[]>();
     for (const [q, keys] of Object.entries(this.view.answers)) if (ids.has(q)) out[q] = keys.slice();
     for (const [q, keys] of Object.entries(this.saver.pending())) {
       if (!ids.has(q) || this.saver.pendingSection(q) !== this.section.id) continue;
@@ -365,7 +366,7 @@ class ExamScreen {
   private applyView(next: AttemptView) {
     if (this.disposed) return;
     const before = this.section;
-    this.view = next;
+    this.view = { ...next, answers: dict(next.answers) };
     if (next.status === 'finished' || !next.section) {
       this.showOverlay('本次考试已结束', '正在计算成绩…');
       this.dispose();

@@ -1,5 +1,9 @@
 -- KEYS: session, attempt, questions, answers, log
--- ARGV: internal, grace_ms, then pairs of question id and chosen letters ("" clears)
+-- ARGV: internal, grace_ms, bucket capacity, ms per token, then pairs of question id and chosen
+--       letters ("" clears)
+-- Answers equal to what is stored are acknowledged without a write (a client's resends cost no
+-- memory). Changes spend tokens of a per-try bucket (fields tk, tt), so one client cannot grow the
+-- try's log and record without bound: a request costs max(1, changes) tokens.
 if not authorized(KEYS[1], ARGV[1]) then return { 'err', 'nosession' } end
 if redis.call('EXISTS', KEYS[2]) == 0 then return { 'err', 'not_found' } end
 local now = now_ms()
@@ -10,7 +14,8 @@ local st, cur = a[1], tonumber(a[2])
 
 -- Validate everything first: a request is applied whole or not at all.
 local writes = {}
-for i = 3, #ARGV, 2 do
+local accepted = 0
+for i = 5, #ARGV, 2 do
   local qid, letters = ARGV[i], ARGV[i + 1]
   local meta = redis.call('HGET', KEYS[3], qid)
   if not meta then return { 'err', 'question_not_in_section', qid } end
@@ -36,9 +41,21 @@ for i = 3, #ARGV, 2 do
     picked[#picked + 1] = string.sub(order, pos, pos)
   end
   table.sort(picked)
-  writes[#writes + 1] = qid
-  writes[#writes + 1] = table.concat(picked)
+  local keys = table.concat(picked)
+  accepted = accepted + 1
+  if (redis.call('HGET', KEYS[4], qid) or '') ~= keys then
+    writes[#writes + 1] = qid
+    writes[#writes + 1] = keys
+  end
 end
+
+local capacity, per_token = tonumber(ARGV[3]), tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[2], 'tk', 'tt')
+local tokens = tonumber(b[1] or capacity)
+if b[2] then tokens = math.min(capacity, tokens + (now - tonumber(b[2])) / per_token) end
+local cost = math.max(1, #writes / 2)
+if tokens < cost then return { 'err', 'rate_limited', math.ceil((cost - tokens) * per_token) } end
+redis.call('HSET', KEYS[2], 'tk', tokens - cost, 'tt', now)
 
 for i = 1, #writes, 2 do
   if writes[i + 1] == '' then
@@ -48,4 +65,4 @@ for i = 1, #writes, 2 do
   end
   redis.call('RPUSH', KEYS[5], now .. ' answer ' .. writes[i] .. ' ' .. writes[i + 1])
 end
-return { 'ok', now, moved and 1 or 0, #writes / 2, st, cur }
+return { 'ok', now, moved and 1 or 0, accepted }
