@@ -70,7 +70,7 @@ export function attemptRoutes(delivery: DeliveryService) {
       c.req.valid('json');
       // The parsed body itself, not zod's copy: a question id may be "__proto__", which a record
       // schema's output object cannot hold. The service checks each entry again.
-      const { answers } = (await c.req.json()) as { answers: Record<string, unknown> };
+      const { answers } = await c.req.json<{ answers: Record<string, unknown> }>();
       return c.json(await delivery.save(c.get('candidate'), c.req.valid('param').id, answers), 200);
     },
   );
