@@ -21,7 +21,7 @@ import { HotStateLoader } from './delivery/hot-state.js';
 import { DeliveryService } from './delivery/service.js';
 import { Settlement } from './delivery/settlement.js';
 import { AttemptStore } from './delivery/store/attempts.js';
-import { bodyLimits, onError, problem } from './http/app.js';
+import { bodyLimits, onError, problem, requestContext } from './http/app.js';
 import { adminAuth, candidateAuth } from './http/auth.js';
 import { AppError } from './errors.js';
 import { mountWebClient } from './http/static.js';
@@ -107,6 +107,7 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
   app.notFound((c) =>
     problem(c, new AppError('not_found', `没有这个地址 (no route for ${c.req.method} ${c.req.path})`)),
   );
+  app.use('*', requestContext());
   app.use('/v1/*', bodyLimits());
   app.use('/v1/admin/*', adminAuth(adminToken));
   app.use('/v1/me', candidateAuth());

@@ -5,6 +5,7 @@ import { fitCheck } from './papers/fit.js';
 import { loadConfig } from './config.js';
 import { createEngine, type Engine } from './engine.js';
 import { makeLog } from './log.js';
+import { KEEP_ALIVE_TIMEOUT_MS, serverOptions } from './http/server.js';
 import { RedisUnavailableError } from './redis/client.js';
 import { loadShippedBanks, seedDemo } from './seed.js';
 
@@ -30,8 +31,13 @@ async function main() {
 
   let server: Server | null = null;
   if (serves) {
-    server = serve({ fetch: engine.app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
-    server.keepAliveTimeout = 65_000;
+    server = serve({
+      fetch: engine.app.fetch,
+      port: config.PORT,
+      hostname: config.HOST,
+      serverOptions: serverOptions(config),
+    }) as Server;
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS; // also for Node versions without the option
     await new Promise<void>((resolve) => server!.once('listening', resolve));
   }
   const address = server?.address();

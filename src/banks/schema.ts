@@ -1,6 +1,7 @@
 // The native bank format (DESIGN §5). Everything that enters the engine — a PUT of native JSON, a
 // shipped file, an import from CSV/xlsx/GIFT/QTI/Moodle/Aiken — ends up validated by `parseBank`.
 import { z } from 'zod';
+import { safeText } from '../text.js';
 
 /** Option keys of the native format; candidates see their own re-lettering of these. */
 export const OPTION_KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'] as const;
@@ -9,7 +10,9 @@ export const TRUE_FALSE_KEYS = ['T', 'F'] as const;
 /** Question, group and media ids: printable Unicode of 1-80 code points, no whitespace, "/" or "\\" (§8). */
 export const ITEM_ID = /^[^\p{C}\p{Z}\s/\\]{1,80}$/u;
 const id = z.string().regex(ITEM_ID, 'ids are 1-80 printable characters without spaces, "/" or "\\"');
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const text = (max: number) => safeText(max, { trim: true, multiline: true }).min(1, 'must not be empty');
+/** Optional free text: topics, sources, explanations. */
+const note = (max: number) => safeText(max, { multiline: true });
 const optionKey = z.enum(OPTION_KEYS);
 
 export const optionSchema = z
@@ -19,16 +22,16 @@ export const optionSchema = z
     /** Keeps its place when the other options are shuffled (e.g. "none of the above"). */
     fixed: z.boolean().optional(),
     /** The option's identifier in the file it was imported from (QTI choice id, …). */
-    sourceKey: z.string().max(200).optional(),
+    sourceKey: note(200).optional(),
   })
   .strict();
 
 const scoring = {
   points: z.number().positive().max(100).default(1),
   difficulty: z.number().min(0).max(1).optional(),
-  explanation: z.string().max(10_000).optional(),
+  explanation: note(10_000).optional(),
   /** Where an imported question came from (file row, GIFT title, QTI identifier…). */
-  source: z.string().max(500).optional(),
+  source: note(500).optional(),
 };
 const options = z.array(optionSchema).min(2).max(OPTION_KEYS.length);
 
@@ -40,7 +43,7 @@ const singleSchema = z
     options,
     answer: z.array(optionKey).length(1, 'a single-answer question has exactly one key'),
     shuffle: z.boolean().optional(),
-    topic: z.string().max(100).optional(),
+    topic: note(100).optional(),
     ...scoring,
   })
   .strict();
@@ -53,7 +56,7 @@ const multipleSchema = z
     options,
     answer: z.array(optionKey).min(1).max(OPTION_KEYS.length),
     shuffle: z.boolean().optional(),
-    topic: z.string().max(100).optional(),
+    topic: note(100).optional(),
     ...scoring,
   })
   .strict();
@@ -64,7 +67,7 @@ const trueFalseSchema = z
     type: z.literal('truefalse'),
     stem: text(10_000),
     answer: z.array(z.enum(TRUE_FALSE_KEYS)).length(1, 'a true/false question has exactly one key, T or F'),
-    topic: z.string().max(100).optional(),
+    topic: note(100).optional(),
     ...scoring,
   })
   .strict();
@@ -92,8 +95,8 @@ const caseSchema = z
     id,
     type: z.literal('case'),
     stem: text(20_000),
-    topic: z.string().max(100).optional(),
-    source: z.string().max(500).optional(),
+    topic: note(100).optional(),
+    source: note(500).optional(),
     questions: z.array(caseItemSchema).min(1).max(20),
   })
   .strict();
@@ -111,9 +114,9 @@ const matchingSchema = z
   .object({
     id,
     type: z.literal('matching'),
-    stem: z.string().max(10_000).optional(),
-    topic: z.string().max(100).optional(),
-    source: z.string().max(500).optional(),
+    stem: note(10_000).optional(),
+    topic: note(100).optional(),
+    source: note(500).optional(),
     options,
     shuffle: z.boolean().optional(),
     questions: z.array(matchingItemSchema).min(1).max(20),

@@ -5,6 +5,7 @@ import { cycleIdSchema } from '../cycles/service.js';
 import { jsonResponse, subApp } from '../http/app.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
+import { safeText } from '../text.js';
 import { registrationsFromCsv } from './csv.js';
 import type { CandidateService } from './service.js';
 
@@ -63,7 +64,7 @@ export function registrationRoutes(service: CandidateService) {
   return app;
 }
 
-const loginBody = z.object({ idNumber: z.string().min(1).max(32), password: z.string().min(1).max(128) }).strict();
+const loginBody = z.object({ idNumber: safeText(32).min(1), password: safeText(128).min(1) }).strict();
 
 export function authRoutes(service: CandidateService, trustProxy: boolean) {
   const app = subApp();

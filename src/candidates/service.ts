@@ -13,6 +13,7 @@ import { candidates, cycles, sessions } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { LEVELS, PROCEDURES } from '../policy/schema.js';
 import type { Keys } from '../redis/keys.js';
+import { safeText } from '../text.js';
 import { checkIdNumber } from './id-number.js';
 import { DUMMY_HASH, generatePassword, hashPassword, verifyPassword } from './password.js';
 
@@ -20,14 +21,17 @@ export const newCandidateId = customAlphabet('0123456789abcdefghijklmnopqrstuvwx
 
 export const registrationSchema = z
   .object({
-    idNumber: z.string().max(32),
-    name: z.string().trim().min(1).max(60),
-    category: z.string().trim().min(1).max(40),
-    scopes: z.array(z.string().trim().min(1).max(60)).min(1).max(10),
+    idNumber: safeText(32),
+    name: safeText(60, { trim: true }).min(1),
+    category: safeText(40, { trim: true }).min(1),
+    scopes: z
+      .array(safeText(60, { trim: true }).min(1))
+      .min(1)
+      .max(10),
     level: z.enum(LEVELS),
-    specialty: z.string().trim().min(1).max(64),
+    specialty: safeText(64, { trim: true }).min(1),
     procedure: z.enum(PROCEDURES).default('general'),
-    password: z.string().min(8, '密码至少8位 (at least 8 characters)').max(128).optional(),
+    password: safeText(128).min(8, '密码至少8位 (at least 8 characters)').optional(),
     delegatedTo: z.enum(['cosmetic', 'health-check']).nullable().optional(),
   })
   .strict();

@@ -7,6 +7,7 @@ import { cycles } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { resolvePolicy } from '../policy/policies.js';
 import type { Policy } from '../policy/schema.js';
+import { safeText } from '../text.js';
 
 export const cycleIdSchema = z
   .string()
@@ -14,10 +15,10 @@ export const cycleIdSchema = z
 
 export const cycleBodySchema = z
   .object({
-    title: z.string().trim().min(1).max(200),
+    title: safeText(200, { trim: true }).min(1),
     opensAt: z.iso.datetime({ offset: true }),
     closesAt: z.iso.datetime({ offset: true }),
-    policy: z.union([z.string().min(1).max(64), z.record(z.string(), z.unknown())]),
+    policy: z.union([safeText(64).min(1), z.record(z.string(), z.unknown())]),
   })
   .strict();
 export type CycleBody = z.infer<typeof cycleBodySchema>;

@@ -1,10 +1,13 @@
 // The Hono app: one sub-app per resource, one error vocabulary turned into problem+json here.
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import { AppError } from '../errors.js';
+import { errorFields, sqlState, type Log } from '../log.js';
 import type { AppEnv } from './env.js';
 
 export const MiB = 1024 * 1024;
@@ -40,8 +43,16 @@ export function problem(c: Context, err: AppError) {
   });
 }
 
-export function onError(log: (msg: string, extra?: Record<string, unknown>) => void) {
-  return (err: Error, c: Context) => {
+/**
+ * SQLSTATEs of text Postgres cannot store: 22P05 (untranslatable character, e.g. \u0000 in jsonb),
+ * 22021 (invalid byte sequence, e.g. NUL in text) and 22P02 (invalid text representation, e.g. a
+ * lone surrogate in jsonb). The schemas refuse such text first (src/text.ts); should any reach the
+ * database anyway, it is the client's bad input, not a server fault.
+ */
+const BAD_TEXT_SQLSTATES = new Set(['22P05', '22021', '22P02']);
+
+export function onError(log: Log) {
+  return (err: Error, c: Context<AppEnv>) => {
     if (err instanceof AppError) return problem(c, err);
     if (err instanceof HTTPException) {
       // Hono's own rejections: malformed JSON (400), body limits (413) and the like.
@@ -65,8 +76,59 @@ export function onError(log: (msg: string, extra?: Record<string, unknown>) => v
       );
     if (err instanceof SyntaxError)
       return problem(c, new AppError('validation_failed', `malformed JSON: ${err.message}`));
-    log('unhandled error', { path: c.req.path, method: c.req.method, error: err.stack ?? String(err) });
+    const where = { reqId: c.get('requestId'), method: c.req.method, path: c.req.path };
+    const state = sqlState(err);
+    if (state && BAD_TEXT_SQLSTATES.has(state)) {
+      log('database refused text', { ...where, code: state }, 'warn');
+      return problem(
+        c,
+        new AppError(
+          'validation_failed',
+          '文本含有无法保存的字符 (the text contains characters that cannot be stored: control characters or invalid Unicode)',
+        ),
+      );
+    }
+    log('unhandled error', { ...where, error: errorFields(err) }, 'error');
     return problem(c, new AppError('internal_error', '服务器内部错误，请稍后重试 (internal error)'));
+  };
+}
+
+/** Cache-Control of the public catalogue: it changes with a deploy, not during a sitting. */
+export const CATALOGUE_CACHE = 'public, max-age=300';
+const CATALOGUE_PATH = /^\/v1\/catalogue\/?$/;
+
+/**
+ * First middleware of the app: gives each request an id (answered as `X-Request-Id` and written
+ * into every log line about the request) and the headers every answer carries: `nosniff`, and
+ * `Cache-Control: no-store` on the API (tokens, attempt views, results) except the catalogue.
+ * They are set after the handler, so problem answers and raw Responses get them too. Under the
+ * Node server they go onto Node's response, which merges them under the Response's own headers
+ * (a static asset keeps its own Cache-Control): building a Headers object for every answer would
+ * cost the hot path a measurable share of its CPU.
+ */
+export function requestContext(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    await next();
+    const path = c.req.path;
+    const cache =
+      path.startsWith('/v1/') || path === '/v1'
+        ? CATALOGUE_PATH.test(path) && c.res.status === 200
+          ? CATALOGUE_CACHE
+          : 'no-store'
+        : null;
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) {
+      outgoing.setHeader('X-Request-Id', requestId);
+      outgoing.setHeader('X-Content-Type-Options', 'nosniff');
+      if (cache) outgoing.setHeader('Cache-Control', cache);
+      return;
+    }
+    const headers = c.res.headers;
+    headers.set('X-Request-Id', requestId);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    if (cache) headers.set('Cache-Control', cache);
   };
 }
 

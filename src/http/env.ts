@@ -1,4 +1,4 @@
 import type { CandidateAuth } from '../delivery/service.js';
 
-/** Variables the auth middlewares set on the request context. */
-export type AppEnv = { Variables: { candidate: CandidateAuth } };
+/** Variables the middlewares set on the request context. */
+export type AppEnv = { Variables: { candidate: CandidateAuth; requestId: string } };

@@ -1,5 +1,6 @@
 // Exam policies are data (DESIGN §6): Beijing is the default, other jurisdictions are more files.
 import { z } from 'zod';
+import { safeText } from '../text.js';
 
 export const LEVELS = ['physician', 'assistant'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -16,7 +17,7 @@ export const passMarkSchema = z.union([
 export const sectionSchema = z
   .object({
     id: slug,
-    title: z.string().min(1).max(100),
+    title: safeText(100).min(1),
     /** A bank id, or "@specialty" for the bank of the candidate's registered specialty. */
     bank: z.union([z.literal('@specialty'), slug]),
     durationSec: z
@@ -38,7 +39,7 @@ export const sectionSchema = z
 export const examSchema = z
   .object({
     id: slug,
-    title: z.string().min(1).max(100).optional(),
+    title: safeText(100).min(1).optional(),
     maxAttempts: z.number().int().min(1).max(100),
     passRule: z.literal('all-sections').default('all-sections'),
     /** Which registrations sit this exam. */
@@ -55,7 +56,7 @@ export const examSchema = z
 export const policySchema = z
   .object({
     id: slug,
-    title: z.string().min(1).max(200),
+    title: safeText(200).min(1),
     exams: z.array(examSchema).min(1).max(10),
   })
   .strict()

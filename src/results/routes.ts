@@ -4,6 +4,7 @@ import type { BankStore } from '../banks/store.js';
 import { cycleIdSchema, type CycleService } from '../cycles/service.js';
 import type { Db } from '../db/client.js';
 import { jsonResponse, subApp } from '../http/app.js';
+import { spreadsheetCell } from '../text.js';
 import { attemptRecord, cycleResults } from './queries.js';
 
 const resultRow = z.object({
@@ -103,23 +104,27 @@ export function cycleResultRoutes(db: Db, cycles: CycleService) {
       },
     }),
     async (c) => {
-      const rows = await cycleResults(db, cycles, c.req.valid('param').cycleId);
+      const { cycleId } = c.req.valid('param');
+      const rows = await cycleResults(db, cycles, cycleId);
       if ((c.req.header('accept') ?? '').includes('text/csv')) {
         const sectionIds = [...new Set(rows.flatMap((r) => r.bestSections.map((s) => s.id)))];
+        // Every cell goes through spreadsheetCell: a name like =HYPERLINK(…) stays text in Excel.
         const csv = stringify(
-          rows.map((r) => [
-            r.idNumber,
-            r.name,
-            r.specialty,
-            r.level,
-            r.triesUsed,
-            r.maxTries,
-            r.bestScore ?? '',
-            ...sectionIds.map((id) => r.bestSections.find((s) => s.id === id)?.score ?? ''),
-            r.outcome,
-            OUTCOME_ZH[r.outcome],
-            r.lastAttemptAt ?? '',
-          ]),
+          rows.map((r) =>
+            [
+              r.idNumber,
+              r.name,
+              r.specialty,
+              r.level,
+              r.triesUsed,
+              r.maxTries,
+              r.bestScore ?? '',
+              ...sectionIds.map((id) => r.bestSections.find((s) => s.id === id)?.score ?? ''),
+              r.outcome,
+              OUTCOME_ZH[r.outcome],
+              r.lastAttemptAt ?? '',
+            ].map(spreadsheetCell),
+          ),
           {
             header: true,
             columns: [
@@ -130,7 +135,7 @@ export function cycleResultRoutes(db: Db, cycles: CycleService) {
               'triesUsed',
               'maxTries',
               'bestScore',
-              ...sectionIds.map((id) => `score_${id}`),
+              ...sectionIds.map((id) => spreadsheetCell(`score_${id}`)),
               'outcome',
               '结果',
               'lastAttemptAt',
@@ -138,9 +143,13 @@ export function cycleResultRoutes(db: Db, cycles: CycleService) {
             bom: true,
           },
         );
-        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8' });
+        return c.body(csv, 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          // Cycle ids are letters, digits, "_" and "-": safe in a quoted file name as they are.
+          'content-disposition': `attachment; filename="results-${cycleId}.csv"`,
+        });
       }
-      return c.json({ cycleId: c.req.valid('param').cycleId, results: rows }, 200);
+      return c.json({ cycleId, results: rows }, 200);
     },
   );
 }

@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
-import { makeLog } from '../../src/log.js';
+import { serverOptions } from '../../src/http/server.js';
+import { makeLog, type LogSink } from '../../src/log.js';
 import { ADMIN_URL, REDIS_URL, deleteByPattern } from './global-setup.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -37,7 +38,10 @@ export interface TestResponse {
   text: string;
 }
 
-export async function startTestEngine(env: Record<string, string> = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  env: Record<string, string> = {},
+  opts: { logSink?: LogSink } = {},
+): Promise<TestEngine> {
   const runId = inject('runId');
   const tag = randomBytes(3).toString('hex');
   const dbName = `dk_t_${runId}_${tag}`;
@@ -58,7 +62,7 @@ export async function startTestEngine(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'error',
     ...env,
   });
-  const log = makeLog(config.LOG_LEVEL);
+  const log = makeLog(config.LOG_LEVEL, opts.logSink);
 
   let engine: Engine;
   let server: Server;
@@ -66,7 +70,12 @@ export async function startTestEngine(env: Record<string, string> = {}): Promise
   const boot = async () => {
     engine = await createEngine(config, log);
     await engine.startWorkers();
-    server = serve({ fetch: engine.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+    server = serve({
+      fetch: engine.app.fetch,
+      port: 0,
+      hostname: '127.0.0.1',
+      serverOptions: serverOptions(config),
+    }) as Server;
     await new Promise<void>((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
