@@ -3,20 +3,29 @@
 // its hash, a session token or the parameters of an SQL statement: drizzle and postgres.js put the
 // query and its parameters into error messages ("Failed query: … params: …") and into fields
 // (`parameters`, `query`), so errors are logged as their class, SQLSTATE and a cut, scrubbed message.
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
-export type LogLevel = keyof typeof LEVELS;
+import { pino } from 'pino';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type Log = (msg: string, extra?: Record<string, unknown>, level?: Exclude<LogLevel, 'silent'>) => void;
-/** Where finished lines go (tests capture them); the default writes errors and warnings to stderr. */
-export type LogSink = (line: string, level: Exclude<LogLevel, 'silent'>) => void;
+/** Where finished lines go (tests capture them); by default pino writes them to stdout. */
+export type LogSink = (line: string) => void;
 
-const defaultSink: LogSink = (line, level) =>
-  (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(line + '\n');
-
-export function makeLog(min: LogLevel, sink: LogSink = defaultSink): Log {
+/**
+ * The engine's logger: pino, one JSON object per line ({ level, time, pid, msg, … }), with every
+ * message and field passed through the redaction below first.
+ */
+export function makeLog(min: LogLevel, sink?: LogSink): Log {
+  const logger = pino(
+    {
+      level: min,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    sink ? { write: (line: string) => sink(line.trimEnd()) } : pino.destination(1),
+  );
   return (msg, extra, level = 'info') => {
-    if (LEVELS[level] < LEVELS[min]) return;
-    const fields = extra ? (redact(extra, 0) as Record<string, unknown>) : {};
-    sink(JSON.stringify({ t: new Date().toISOString(), level, msg: scrub(msg), ...fields }), level);
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](extra ? (redact(extra, 0) as Record<string, unknown>) : {}, scrub(msg));
   };
 }
 
