@@ -5,7 +5,7 @@ import { fitCheck } from './papers/fit.js';
 import { loadConfig } from './config.js';
 import { createEngine, type Engine } from './engine.js';
 import { makeLog } from './log.js';
-import { KEEP_ALIVE_TIMEOUT_MS, serverOptions } from './http/server.js';
+import { KEEP_ALIVE_TIMEOUT_MS, onClientError, serverOptions } from './http/server.js';
 import { RedisUnavailableError } from './redis/client.js';
 import { loadShippedBanks, seedDemo } from './seed.js';
 
@@ -38,6 +38,7 @@ async function main() {
       serverOptions: serverOptions(config),
     }) as Server;
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS; // also for Node versions without the option
+    server.on('clientError', onClientError);
     await new Promise<void>((resolve) => server!.once('listening', resolve));
   }
   const address = server?.address();

@@ -103,7 +103,8 @@ export function logoutRoute(service: CandidateService) {
     }),
     async (c) => {
       const who = c.get('candidate');
-      await service.logout(who.candidateId, who.tokenHash);
+      if (!(await service.logout(who.candidateId, who.tokenHash)))
+        throw new AppError('unauthenticated', '未登录或登录已过期 (no such session)');
       return c.body(null, 204);
     },
   );

@@ -286,9 +286,14 @@ export class CandidateService {
     return true;
   }
 
-  async logout(candidateId: string, tokenHash: string): Promise<void> {
-    await this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+  /** Ends a session; false when there was none (logged out already, or never issued). */
+  async logout(candidateId: string, tokenHash: string): Promise<boolean> {
+    const ended = await this.db
+      .delete(sessions)
+      .where(and(eq(sessions.tokenHash, tokenHash), eq(sessions.candidateId, candidateId)))
+      .returning({ tokenHash: sessions.tokenHash });
     await this.redis.del(this.keys.session(candidateId, tokenHash));
+    return ended.length > 0;
   }
 }
 

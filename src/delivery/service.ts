@@ -152,8 +152,11 @@ export class DeliveryService {
 
   async save(auth: CandidateAuth, attemptId: string, answers: Record<string, unknown>): Promise<SaveReply> {
     const ref = { candidateId: auth.candidateId, attemptId };
+    const entries = Object.entries(answers);
+    if (entries.length < 1 || entries.length > 200)
+      throw new AppError('validation_failed', 'answers: 每次提交 1 至 200 题 (send 1 to 200 answers)');
     const pairs: [string, string][] = [];
-    for (const [questionId, letters] of Object.entries(answers)) {
+    for (const [questionId, letters] of entries) {
       if (!Array.isArray(letters) || letters.length > 8 || !letters.every((l) => typeof l === 'string'))
         throw new AppError('validation_failed', `answers.${questionId}: 应为选项字母的数组 (a list of letters)`);
       // One letter per element (["AB"] is not two choices); the script checks the rest atomically.

@@ -2,9 +2,35 @@
 // its headers or body slowly, or stops half way, is cut after the request timeout instead of
 // holding a connection for Node's default of 300 s.
 import type { ServerOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** Idle keep-alive connections stay open this long: the load generator and proxies rely on it. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
+ * Node answers a request line or headers over its 16 KiB limit itself, with a bare 431 and no
+ * body; answer it as every other error, in problem+json. Attach to the server's 'clientError'.
+ */
+export function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({
+    type: `urn:dingkao:problem:${status === 431 ? 'payload_too_large' : 'validation_failed'}`,
+    title: status === 431 ? '请求头过大 (request header fields too large)' : '请求格式有误 (bad request)',
+    status,
+    detail:
+      status === 431 ? '地址或请求头超过 16 KiB (the request line or headers exceed 16 KiB)' : 'malformed HTTP request',
+    code: status === 431 ? 'payload_too_large' : 'validation_failed',
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 export function serverOptions(config: { REQUEST_TIMEOUT_MS: number; HEADERS_TIMEOUT_MS: number }): ServerOptions {
   const requestTimeout = config.REQUEST_TIMEOUT_MS;

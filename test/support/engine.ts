@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
-import { serverOptions } from '../../src/http/server.js';
+import { onClientError, serverOptions } from '../../src/http/server.js';
 import { makeLog, type LogSink } from '../../src/log.js';
 import { ADMIN_URL, REDIS_URL, deleteByPattern } from './global-setup.js';
 
@@ -76,6 +76,7 @@ export async function startTestEngine(
       hostname: '127.0.0.1',
       serverOptions: serverOptions(config),
     }) as Server;
+    server.on('clientError', onClientError);
     await new Promise<void>((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
