@@ -612,7 +612,10 @@ describe('chaos', () => {
       during[what] ??= {};
       during[what][String(status)] = (during[what][String(status)] ?? 0) + 1;
     };
-    while (Date.now() - lostAt < 3000) {
+    // One request that waits as long as it takes: what a patient client gets, and when.
+    const patient = s0.as('GET', '/v1/me', undefined, 30_000).then((r) => ({ status: r.status, at: Date.now() }));
+    const probeUntil = Date.now() + 3000;
+    while (Date.now() < probeUntil) {
       await Promise.all([
         probe(
           'save',
@@ -647,6 +650,7 @@ describe('chaos', () => {
         ),
       ]);
     }
+    expect(Object.keys(during).sort()).toEqual(['login', 'me', 'save', 'view']);
     for (const [what, got] of Object.entries(during))
       for (const status of Object.keys(got)) expect(status, `${what} during the outage`).not.toBe('200');
     redis = await startRedis(redisPort);
@@ -668,6 +672,7 @@ describe('chaos', () => {
       'an answer to the first save after Redis came back',
     );
     expect(first.value.status, JSON.stringify(first.value.body)).toBe(200);
+    const waited = await patient;
     const { audits, tries } = await afterFault(group, before, lostAt);
     for (const s of group) await saveWorks(s);
     // The abandoned try is closed and recorded with no client and no deadline job.
@@ -684,6 +689,7 @@ describe('chaos', () => {
     report('3 Redis restarted empty under a running API', {
       outageMs: backAt - lostAt,
       requestsDuringOutage: during,
+      patientRequestDuringOutage: { status: waited.status, answeredMsAfterRedisBack: waited.at - backAt },
       answersAcknowledged: t.acked,
       questionsDue: t.due,
       questionsIntact: t.intact,

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { ADMIN_URL, REDIS_URL, deleteByPattern } from './support/global-setup.js';
-import { run, stopAll, until } from './support/processes.js';
+import { portOf, run, stopAll, until } from './support/processes.js';
 
 let dbName: string;
 let dbUrl: string;
@@ -47,7 +47,7 @@ describe('processes', () => {
     const procs = [run({ ...env, ROLE: 'api' }), run({ ...env, ROLE: 'api' }), run({ ...env, ROLE: 'worker' })];
     await Promise.all(procs.map((p) => until(p, '"msg":"engine started"')));
     for (const p of procs.slice(0, 2)) {
-      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(p.out())![1];
+      const port = portOf(p);
       const r = await fetch(`http://127.0.0.1:${port}/v1/admin/banks`, {
         headers: { authorization: 'Bearer process-test-admin-token' },
       });

@@ -51,9 +51,9 @@ export async function until(p: Proc, text: string, ms = 40_000) {
   }
 }
 
-/** The port an API process listens on, from its start-up banner. */
+/** The port an API process listens on, from its "engine started" log line (printed before the banner). */
 export function portOf(p: Proc): number {
-  const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(p.out());
+  const m = /"msg":"engine started".*?"port":(\d+)/.exec(p.out());
   if (!m) throw new Error(`no port in:\n${p.out()}`);
   return Number(m[1]);
 }
@@ -110,6 +110,10 @@ export async function stopAll() {
   const left = [...running];
   for (const child of left) child.kill('SIGKILL');
   await Promise.all(
-    left.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+    left.map((c) =>
+      c.exitCode === null && c.signalCode === null
+        ? new Promise<void>((r) => c.once('exit', () => r()))
+        : Promise.resolve(),
+    ),
   );
 }
