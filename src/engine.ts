@@ -133,6 +133,7 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
 
   let workers: { close(): Promise<unknown> }[] = [];
   let checkpointer: { stop(): Promise<void> } | null = null;
+  let sweepGuard: NodeJS.Timeout | undefined;
   return {
     app,
     config,
@@ -161,6 +162,17 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
             log('job failed for good', { queue: w.name, jobId: job.id, error: err.message });
         });
       await deadlines.scheduleSweep(config.SWEEP_MS);
+      // Redis may lose the scheduler with its data while this worker runs on: put it back.
+      let checking = false; // while Redis is away, one check waits for it, not one per tick
+      sweepGuard = setInterval(() => {
+        if (checking) return;
+        checking = true;
+        deadlines
+          .ensureSweep(config.SWEEP_MS)
+          .catch((e: Error) => log('sweep schedule check failed', { error: e.message }, 'warn'))
+          .finally(() => (checking = false));
+      }, config.SWEEP_MS);
+      sweepGuard.unref();
       // Every change an API process acknowledged is marked in Redis; this drains the marks.
       checkpointer = startCheckpointer({
         store: attempts,
@@ -172,6 +184,7 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
     },
     async close() {
       clearInterval(reload);
+      clearInterval(sweepGuard);
       await checkpointer?.stop().catch(() => {});
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([deadlines.close(), records.close()]);

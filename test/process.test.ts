@@ -1,44 +1,14 @@
 // The engine as an operator runs it: real processes, started together, stopped with SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { ADMIN_URL, REDIS_URL, deleteByPattern } from './support/global-setup.js';
+import { portOf, run, stopAll, until } from './support/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/loader.mjs');
 let dbName: string;
 let dbUrl: string;
 let prefix: string;
-
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(env: Record<string, string>): Proc {
-  let out = '';
-  const child = spawn(process.execPath, ['--import', TSX, 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', DEMO: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, out: () => out, exited };
-}
-
-async function until(p: Proc, text: string, ms = 40_000) {
-  const end = Date.now() + ms;
-  while (!p.out().includes(text)) {
-    if (Date.now() > end || p.child.exitCode !== null) throw new Error(`"${text}" not seen:\n${p.out()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   dbName = `dk_t_${inject('runId')}_p${randomBytes(2).toString('hex')}`;
@@ -49,6 +19,7 @@ beforeAll(async () => {
   prefix = `dkt-${inject('runId')}-proc.`;
 });
 afterAll(async () => {
+  await stopAll();
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
   await admin.end();
@@ -76,7 +47,7 @@ describe('processes', () => {
     const procs = [run({ ...env, ROLE: 'api' }), run({ ...env, ROLE: 'api' }), run({ ...env, ROLE: 'worker' })];
     await Promise.all(procs.map((p) => until(p, '"msg":"engine started"')));
     for (const p of procs.slice(0, 2)) {
-      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(p.out())![1];
+      const port = portOf(p);
       const r = await fetch(`http://127.0.0.1:${port}/v1/admin/banks`, {
         headers: { authorization: 'Bearer process-test-admin-token' },
       });

@@ -34,6 +34,14 @@ export class DeadlineQueue implements DeadlineScheduler {
     await this.queue.upsertJobScheduler('sweep', { every: everyMs }, { name: 'sweep', opts: { ...JOB_KEEP } });
   }
 
+  /**
+   * Schedules the sweep again when Redis no longer has it: a Redis that lost its data (restarted
+   * without persistence) lost the scheduler with the deadline jobs, which is when the sweep is needed.
+   */
+  async ensureSweep(everyMs: number) {
+    if (!(await this.queue.getJobScheduler('sweep'))) await this.scheduleSweep(everyMs);
+  }
+
   close() {
     return this.queue.close();
   }

@@ -164,7 +164,11 @@ export class DeliveryService {
         throw new AppError('invalid_choice', `题目 ${questionId}`, { questionId });
       pairs.push([questionId, letters.join('')]);
     }
-    const reply = await this.authed(auth, () => this.store.save(auth, ref, pairs, this.opts.graceMs));
+    const save = () => this.authed(auth, () => this.store.save(auth, ref, pairs, this.opts.graceMs));
+    let reply = await save();
+    // A try Redis lost is put back from its checkpoint first, as for a read: a client whose first
+    // request after the loss is a save must not be told its try does not exist.
+    if (!reply.ok && reply.code === 'not_found' && (await this.hot.restore(ref))) reply = await save();
     if (!reply.ok) throw storeError(reply);
     if (reply.moved) await this.settlement.afterMove(ref, null);
     return { saved: reply.saved, serverTime: new Date(reply.now).toISOString() };

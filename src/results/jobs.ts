@@ -38,7 +38,7 @@ const CLAIM_MAX = 500;
 const CLAIM_VISIBILITY_MS = 60_000;
 
 /**
- * The checkpointer (worker role): every `everyMs` it drains the tries marked in Redis — by any API
+ * The checkpointer (worker role): twice every `everyMs` it drains the tries marked in Redis — by any API
  * process, at the moment each change was acknowledged — bucket by bucket, writes their changes to
  * Postgres and acknowledges the marks. Several workers share the marks; a worker that dies leaves
  * its claims to the others after CLAIM_VISIBILITY_MS. At start-up, and every `sweepEveryMs`, it
@@ -70,7 +70,10 @@ export function startCheckpointer(d: { store: AttemptStore; db: Db; everyMs: num
       .finally(() => (running = null));
     return running;
   };
-  const timer = setInterval(() => void tick(), d.everyMs);
+  // `everyMs` bounds how long an acknowledged change waits before a round reads it from Redis. A
+  // change marked just after its bucket was claimed waits for the next round, and that round reads
+  // Redis only after a Postgres query: rounds twice per `everyMs` keep both within the bound.
+  const timer = setInterval(() => void tick(), Math.max(50, Math.floor(d.everyMs / 2)));
   timer.unref();
   void tick();
   return {
