@@ -88,9 +88,50 @@ export function onError(log: Log) {
         ),
       );
     }
+    if (isUnreachable(err, state)) {
+      // Postgres or Redis cannot be reached (restarting, failing over, cut off): not a bug, and the
+      // client should come back shortly.
+      log('service unreachable', { ...where, error: errorFields(err) }, 'warn');
+      return problem(
+        c,
+        new AppError('unavailable', '服务暂时不可用，请稍后重试 (a backing service is unreachable)', {
+          retryAfterSec: 5,
+        }),
+      );
+    }
     log('unhandled error', { ...where, error: errorFields(err) }, 'error');
     return problem(c, new AppError('internal_error', '服务器内部错误，请稍后重试 (internal error)'));
   };
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
+
+/**
+ * A connection failure to Postgres (SQLSTATE class 08, admin shutdown 57P01-57P03, postgres.js
+ * connection codes) or to Redis (ioredis' closed-connection errors), anywhere in the cause chain.
+ */
+function isUnreachable(err: unknown, state: string | undefined): boolean {
+  if (state && (state.startsWith('08') || /^57P0[1-3]$/.test(state))) return true;
+  for (let e = err, i = 0; e && typeof e === 'object' && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (
+      typeof message === 'string' &&
+      /Connection is closed|MaxRetriesPerRequestError|Stream isn't writeable/.test(message)
+    )
+      return true;
+  }
+  return false;
 }
 
 /** Cache-Control of the public catalogue: it changes with a deploy, not during a sitting. */
