@@ -73,9 +73,7 @@ function runInWorker(job: ImportJob, opts: { timeoutMs: number; heapMb: number }
       ),
     );
     worker.on('exit', (code) =>
-      settle(() =>
-        reject(failed(`导入进程意外退出（${code}）`, `the import worker exited unexpectedly (${code})`)),
-      ),
+      settle(() => reject(failed(`导入进程意外退出（${code}）`, `the import worker exited unexpectedly (${code})`))),
     );
   });
 }
