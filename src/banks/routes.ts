@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { jsonResponse, subApp } from '../http/app.js';
 import { AppError } from '../errors.js';
+import { runImport } from './import/run.js';
 import { IMPORT_FORMATS, type ImportFormat } from './import/types.js';
 import { bankIdSchema } from './schema.js';
 import type { BankStore, FitCheck } from './store.js';
@@ -39,7 +40,7 @@ const versionsReply = z.object({
   ),
 });
 const bankParams = z.object({ bankId: bankIdSchema });
-/** The importers pull in xlsx, XML and zip libraries: loaded on the first import, not at start-up. */
+/** The template builder pulls in exceljs: loaded on first use, not at start-up. */
 const importers = () => import('./import/index.js');
 
 export function bankRoutes(store: BankStore, fit: FitCheck) {
@@ -187,7 +188,8 @@ export function bankRoutes(store: BankStore, fit: FitCheck) {
       const { bankId } = c.req.valid('param');
       const { format, dryRun, title } = c.req.valid('query');
       const bytes = await fileBytes(c.req.raw);
-      const result = await (await importers()).importBank(format, bytes, { bankId });
+      // In a worker thread with a heap limit and a wall clock, never on this event loop (run.ts).
+      const result = await runImport(format, bytes, { bankId });
       const report = { imported: result.imported, skipped: result.skipped, errors: result.errors, notes: result.notes };
       if (dryRun === 'true') {
         const preview = result.questions.length

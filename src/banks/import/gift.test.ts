@@ -200,3 +200,11 @@ describe('GIFT', () => {
     ]);
   });
 });
+
+describe('GIFT: pathological input', () => {
+  it('a 120 KB [markdown] line with an unclosed image is read (the image regex was quadratic)', async () => {
+    const r = await gift(`::Q1:: [markdown]![a](${'x'.repeat(120_000)} {=yes ~no}\n`);
+    expect(r.imported).toBe(0);
+    expect(r.errors).toEqual([{ ref: 'line 1 (Q1)', detail: expect.stringContaining('stem') }]);
+  });
+});

@@ -11,6 +11,7 @@
 // - `#feedback` after an answer, `####general feedback` at the end of the block, `%50%` weights.
 //
 // A block that cannot be read is reported with its line and the next block is read normally.
+import { isAppError } from '../../errors.js';
 import { OPTION_KEYS } from '../schema.js';
 import { Collector, UNSUPPORTED, unsupported } from './collector.js';
 import { decodeText } from './decode.js';
@@ -127,6 +128,7 @@ export async function importGift(bytes: Uint8Array, opts: ImportOptions): Promis
       const cat = readBlock(c, block, topic);
       if (cat !== undefined) topic = cat || undefined;
     } catch (e) {
+      if (isAppError(e)) throw e; // an import limit: the whole import is refused
       c.error(`line ${block.line}`, `无法读取此题 (could not read this question): ${(e as Error).message}`);
     }
   }

@@ -4,6 +4,7 @@
 // Every question the file holds is accounted for: imported, skipped (a type the engine does not
 // deliver, with a Chinese + English reason) or an error (a malformed part, named by row/line/item).
 // A malformed part never sinks the rest of the file, and bad input never throws: it is reported.
+import { isAppError } from '../../errors.js';
 import { bankIdSchema } from '../schema.js';
 import { importAiken } from './aiken.js';
 import { importCsv } from './csv.js';
@@ -42,6 +43,8 @@ export async function importBank(
   try {
     return await IMPORTERS[format](bytes, opts);
   } catch (e) {
+    // An import limit (AppError: 413/422) refuses the whole file.
+    if (isAppError(e)) throw e;
     // A file the readers did not foresee must still get a report, never a 5xx.
     return {
       imported: 0,

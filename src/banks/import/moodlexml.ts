@@ -2,6 +2,7 @@
 // answers) and truefalse are imported; category records set the topic and are not questions;
 // every other type is skipped and reported. Images, `@@PLUGINFILE@@` links and embedded `<file>`
 // elements are not carried (the engine stores text): each is named in a note.
+import { isAppError } from '../../errors.js';
 import { OPTION_KEYS } from '../schema.js';
 import { Collector, UNSUPPORTED, unsupported } from './collector.js';
 import { decodeXml } from './decode.js';
@@ -126,6 +127,7 @@ export async function importMoodleXml(bytes: Uint8Array, opts: ImportOptions): P
     try {
       readQuestion(c, q, type, { ref, name, n, topic });
     } catch (e) {
+      if (isAppError(e)) throw e; // an import limit: the whole import is refused
       c.error(ref, `无法读取此题 (could not read this question): ${(e as Error).message}`);
     }
   }

@@ -275,3 +275,23 @@ describe('QTI items', () => {
     expect(mixed.questions[0]!.type === 'single' && mixed.questions[0]!.options[0]!.text).toBe('France');
   });
 });
+
+describe('QTI packages: size limits', () => {
+  it('refuses an item over 4 MiB decompressed with 413, before parsing it', async () => {
+    const huge = item21('big', `<p>${'x'.repeat(5 * 1024 * 1024)}</p>`, ['A']);
+    const zip = zipSync({ 'big.xml': strToU8(huge) }, { level: 9 });
+    expect(zip.byteLength).toBeLessThan(100_000);
+    await expect(qti(zip)).rejects.toMatchObject({ code: 'payload_too_large', status: 413 });
+  });
+
+  it('refuses an entry whose compressed data is larger than the size it declares', async () => {
+    const zip = zipSync({ 'a.xml': strToU8(item21('a', `<p>${'x'.repeat(5000)}</p>`, ['A'])) }, { level: 0 });
+    // Patch the central directory's uncompressed size of the only entry to 1 byte.
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    let cd = zip.byteLength - 22;
+    while (view.getUint32(cd, true) !== 0x06054b50) cd--;
+    const dirStart = view.getUint32(cd + 16, true);
+    view.setUint32(dirStart + 24, 1, true);
+    await expect(qti(zip)).rejects.toMatchObject({ code: 'payload_too_large' });
+  });
+});

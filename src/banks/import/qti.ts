@@ -6,13 +6,15 @@
 // Only items whose single interaction is a choiceInteraction are imported. The key is always the
 // correctResponse (never guessed from the response-processing template or a mapping); mapping
 // weights (partial credit) are not kept, since the native `multiple` type is all-or-nothing.
-import { unzipSync } from 'fflate';
+import { isAppError } from '../../errors.js';
 import { OPTION_KEYS } from '../schema.js';
 import { Collector, unsupported } from './collector.js';
 import { decodeXml } from './decode.js';
+import { LIMITS } from './limits.js';
 import { imageOnly, imageOnlyReason, renderNodes, trueFalseOption } from './text.js';
 import type { ImportOptions, ImportResult, QuestionInput } from './types.js';
 import { childElements, descendants, firstChild, parseXml, textContent, type XElement, type XNode } from './xml.js';
+import { readZip } from './zip.js';
 
 const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_m, ch: string) => ch.toUpperCase());
 
@@ -244,9 +246,6 @@ function readItem(c: Collector, root: XElement, path: string | undefined): void 
 // ---------------------------------------------------------------------------------------------
 // Content packages
 
-const MAX_ENTRY = 50 * 1024 * 1024;
-const MAX_TOTAL = 200 * 1024 * 1024;
-
 function normalizePath(p: string): string {
   let s = p.replace(/\\/g, '/');
   try {
@@ -268,25 +267,14 @@ const dir = (base: string) => (base && !base.endsWith('/') ? `${base}/` : base);
 
 function importPackage(c: Collector, bytes: Uint8Array): void {
   let files: Record<string, Uint8Array>;
-  let tooBig = false;
   try {
-    let total = 0;
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (!/\.xml$/i.test(f.name)) return false;
-        total += f.originalSize;
-        if (f.originalSize > MAX_ENTRY || total > MAX_TOTAL) {
-          tooBig = true;
-          return false;
-        }
-        return true;
-      },
-    });
+    // Only XML is read; over a size limit the whole import is refused (413).
+    files = readZip(bytes, { want: (name) => /\.xml$/i.test(name), maxEntry: LIMITS.qtiEntryBytes });
   } catch (e) {
+    if (isAppError(e)) throw e;
     c.error('file', `无法解压 zip 文件 (could not read the zip): ${(e as Error).message}`);
     return;
   }
-  if (tooBig) c.error('file', '压缩包中的 XML 文件过大，部分文件未读取 (XML files too large; some were not read)');
   const byPath = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(files)) byPath.set(normalizePath(name), data);
   const lookup = (p: string) => {

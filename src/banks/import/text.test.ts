@@ -1,6 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { importBank } from './index.js';
-import { decodeEntities, htmlToText, markdownToText, plainText, trueFalseOption, trueFalseWord } from './text.js';
+import {
+  decodeEntities,
+  htmlToText,
+  imageOnly,
+  markdownToText,
+  plainText,
+  trueFalseOption,
+  trueFalseWord,
+} from './text.js';
 
 describe('htmlToText', () => {
   it('strips tags, decodes entities once, and keeps line breaks sensibly', () => {
@@ -73,5 +82,64 @@ describe('importBank', () => {
     }
     const empty = await importBank('gift', new Uint8Array(), { bankId: 'law' });
     expect(empty).toEqual({ imported: 0, skipped: [], errors: [], notes: [], questions: [] });
+  });
+});
+
+// The regexes markdownToText and the image-only test used before they were rewritten as linear
+// scans: the reference the scans must agree with (on short input, where backtracking is harmless).
+const OLD_IMAGE = /!\[([^\]]*)\]\(([^)\s]*)[^)]*\)/g;
+const OLD_LINK = /\[([^\]]+)\]\(([^)\s]*)[^)]*\)/g;
+const OLD_IMAGE_ONLY = /^(?:\s|&nbsp;)*(?:(?:!\[[^\]]*\]\([^)]*\)|<img\b[^>]*\bsrc\s*=[^>]*>)(?:\s|&nbsp;)*)+$/i;
+function oldMarkdown(s: string) {
+  const dropped: string[] = [];
+  let t = s.replace(/\r\n?/g, '\n');
+  t = t.replace(OLD_IMAGE, (_m, _alt: string, src: string) => {
+    dropped.push(`图片未导入 (image not imported): ${src}`);
+    return '';
+  });
+  t = t.replace(OLD_LINK, '$1');
+  t = t.replace(/^\s{0,3}#{1,6}\s+/gm, '');
+  t = t.replace(/\*\*(?=\S)([\s\S]*?\S)\*\*/g, '$1').replace(/__(?=\S)([\s\S]*?\S)__/g, '$1');
+  t = t.replace(/`([^`\n]+)`/g, '$1');
+  t = t.replace(/\\([\\`*_{}[\]()#+\-.!])/g, '$1');
+  return { text: t.trim(), dropped };
+}
+
+describe('Markdown and image-only scans are linear and give what the old regexes gave', () => {
+  const alphabet = fc.constantFrom(...'![]()*_ a\n`#\\<>=s'.split(''), '<img', 'src=', '&nbsp;', '**', '__', '![');
+  it('markdownToText agrees with the regexes on random input', () => {
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')),
+        (s) => {
+          expect(markdownToText(s)).toEqual(oldMarkdown(s));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('the image-only test agrees with the regex on random input', () => {
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 30 }).map((a) => a.join('')),
+        (s) => {
+          expect(imageOnly({ text: 'x', dropped: [] }, s) === 'image').toBe(OLD_IMAGE_ONLY.test(s));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a 120 KB Markdown line that never closes its image, link or bold is read (it took minutes)', () => {
+    const n = 120_000;
+    const image = markdownToText(`![a](${'x'.repeat(n)}`);
+    expect(image).toEqual({ text: `![a](${'x'.repeat(n)}`, dropped: [] });
+    const nested = markdownToText('![a]('.repeat(n / 5));
+    expect(nested.text).toBe('![a]('.repeat(n / 5).trim());
+    const links = markdownToText('[a]('.repeat(n / 4));
+    expect(links.dropped).toEqual([]);
+    expect(markdownToText('**a '.repeat(n / 4)).text).toBe('**a '.repeat(n / 4).trim());
+    expect(imageOnly({ text: 'x', dropped: [] }, `<img ${'src='.repeat(n / 4)}`)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 // Turning source content into the plain text the engine stores. The engine never stores HTML:
 // clients render question text as text. HTML content (QTI bodies, Moodle html/auto-format, GIFT
 // [html]) is parsed into a tree and flattened; plain-text content is kept character for character.
+import { checkFieldSize } from './limits.js';
 import { isElement, type XElement, type XNode } from './xml.js';
 
 /** Plain text after conversion, plus human-readable notes about what was dropped (images, media…). */
@@ -20,23 +21,94 @@ export function cleanControl(s: string): string {
 
 /** Plain-text content: kept as characters (no entity decoding, no tag stripping), trimmed. */
 export function plainText(s: string): string {
-  return cleanControl(s).trim();
+  return cleanControl(checkFieldSize(s)).trim();
+}
+
+// Markdown is scanned by hand, not with regexes: `![a](x…` without a closing ")" made the old
+// patterns (`\(([^)\s]*)[^)]*\)`, `\*\*(?=\S)([\s\S]*?\S)\*\*`) retry from every position to the
+// end of the text, quadratic in its length. Each function below gives exactly what its regex gave
+// (markdown.test.ts checks that on random input) in one pass: a search for a closing character is
+// remembered, and a later search starting before the remembered position reuses it.
+
+/** The first index ≥ `from` of `ch` in `s`, for non-decreasing `from` values: linear in all. */
+function forwardFinder(s: string, ch: string): (from: number) => number {
+  let found = -2;
+  return (from) => {
+    if (found === -1 || found >= from) return found;
+    found = s.indexOf(ch, from);
+    return found;
+  };
+}
+
+const isSpace = (ch: string | undefined) => ch !== undefined && /\s/.test(ch);
+
+/**
+ * `[text](target …)` at each position, as `/\[([^\]]+)\]\(([^)\s]*)[^)]*\)/g` (images: a leading
+ * `!` and `[^\]]*`) would find them; `replace` gets the bracketed text and the target up to the
+ * first whitespace.
+ */
+function replaceBracketed(s: string, image: boolean, replace: (text: string, target: string) => string): string {
+  const closeBracket = forwardFinder(s, ']');
+  const closeParen = forwardFinder(s, ')');
+  const open = image ? '![' : '[';
+  let out = '';
+  let copied = 0;
+  for (let i = s.indexOf(open); i >= 0; i = s.indexOf(open, i + 1)) {
+    const textStart = i + open.length;
+    const j = closeBracket(textStart);
+    if (j < 0) break; // no "]" from here on: nothing further can match
+    if ((!image && j === textStart) || s[j + 1] !== '(') continue;
+    const k = closeParen(j + 2);
+    if (k < 0) break; // no ")" from here on
+    let targetEnd = j + 2;
+    while (targetEnd < k && !isSpace(s[targetEnd])) targetEnd++;
+    out += s.slice(copied, i) + replace(s.slice(textStart, j), s.slice(j + 2, targetEnd));
+    copied = k + 1;
+    i = k; // the next search starts after the match
+  }
+  return copied === 0 ? s : out + s.slice(copied);
+}
+
+/**
+ * `**text**` → `text`, as the regex `\*\*(?=\S)([\s\S]*?\S)\*\*` (global, replaced by `$1`; or `__`): the opening marker is
+ * followed by a non-space, and the closing one is the first marker after it preceded by a non-space.
+ */
+function unwrapPairs(s: string, marker: string): string {
+  let closer = -2; // the first valid closing marker at or after the last position asked for
+  const nextCloser = (from: number): number => {
+    if (closer === -1 || closer >= from) return closer;
+    for (let p = s.indexOf(marker, from); ; p = s.indexOf(marker, p + 1)) {
+      if (p < 0 || !isSpace(s[p - 1])) return (closer = p);
+    }
+  };
+  let out = '';
+  let copied = 0;
+  for (let i = s.indexOf(marker); i >= 0; i = s.indexOf(marker, i + 1)) {
+    const first = s[i + marker.length];
+    if (first === undefined || isSpace(first)) continue;
+    const p = nextCloser(i + marker.length + 1);
+    if (p < 0) break;
+    out += s.slice(copied, i) + s.slice(i + marker.length, p);
+    copied = p + marker.length;
+    i = copied - 1;
+  }
+  return copied === 0 ? s : out + s.slice(copied);
 }
 
 /**
  * Light Markdown to text: emphasis markers, inline code, headings and links are unwrapped, images
- * are dropped (with a note). Anything else is kept as typed.
+ * are dropped (with a note). Anything else is kept as typed. Linear in the length of the text.
  */
 export function markdownToText(s: string): RichText {
   const dropped: string[] = [];
-  let t = cleanControl(s);
-  t = t.replace(/!\[([^\]]*)\]\(([^)\s]*)[^)]*\)/g, (_m, _alt: string, src: string) => {
+  let t = cleanControl(checkFieldSize(s));
+  t = replaceBracketed(t, true, (_alt, src) => {
     dropped.push(`图片未导入 (image not imported): ${src}`);
     return '';
   });
-  t = t.replace(/\[([^\]]+)\]\(([^)\s]*)[^)]*\)/g, '$1');
+  t = replaceBracketed(t, false, (text) => text);
   t = t.replace(/^\s{0,3}#{1,6}\s+/gm, '');
-  t = t.replace(/\*\*(?=\S)([\s\S]*?\S)\*\*/g, '$1').replace(/__(?=\S)([\s\S]*?\S)__/g, '$1');
+  t = unwrapPairs(unwrapPairs(t, '**'), '__');
   t = t.replace(/`([^`\n]+)`/g, '$1');
   t = t.replace(/\\([\\`*_{}[\]()#+\-.!])/g, '$1');
   return { text: t.trim(), dropped };
@@ -650,7 +722,7 @@ export function renderNodes(nodes: XNode[], opts: RenderOptions = {}): RichText 
 
 /** HTML (a string) to plain text. */
 export function htmlToText(html: string, opts: RenderOptions = {}): RichText {
-  return renderNodes(parseHtml(cleanControl(html)).children, opts);
+  return renderNodes(parseHtml(cleanControl(checkFieldSize(html))).children, opts);
 }
 
 /** Moodle's "auto-format": HTML allowed, and line breaks are significant. */
@@ -661,8 +733,38 @@ export function moodleAutoToText(s: string): RichText {
 // ---------------------------------------------------------------------------------------------
 // Image-only content
 
-/** Markdown images and `<img src=…>` tags, nothing else: an image-only option as typed text. */
-const IMAGE_ONLY_SOURCE = /^(?:\s|&nbsp;)*(?:(?:!\[[^\]]*\]\([^)]*\)|<img\b[^>]*\bsrc\s*=[^>]*>)(?:\s|&nbsp;)*)+$/i;
+/**
+ * Markdown images and `<img src=…>` tags, nothing else: an image-only option as typed text. The
+ * same as `/^(?:\s|&nbsp;)*(?:(?:!\[[^\]]*\]\([^)]*\)|<img\b[^>]*\bsrc\s*=[^>]*>)(?:\s|&nbsp;)*)+$/i`,
+ * read in one pass (that regex backtracked over `[^>]*\bsrc…[^>]*` and was quadratic on a long tag).
+ */
+function imageOnlySource(s: string): boolean {
+  let i = 0;
+  const skipSpace = () => {
+    for (;;) {
+      if (isSpace(s[i])) i++;
+      else if (s.slice(i, i + 6).toLowerCase() === '&nbsp;') i += 6;
+      else return;
+    }
+  };
+  skipSpace();
+  if (i >= s.length) return false;
+  while (i < s.length) {
+    if (s.startsWith('![', i)) {
+      const j = s.indexOf(']', i + 2);
+      if (j < 0 || s[j + 1] !== '(') return false;
+      const k = s.indexOf(')', j + 2);
+      if (k < 0) return false;
+      i = k + 1;
+    } else if (s.slice(i, i + 4).toLowerCase() === '<img' && !/\w/.test(s[i + 4] ?? '')) {
+      const gt = s.indexOf('>', i + 4);
+      if (gt < 0 || !/\bsrc\s*=/i.test(s.slice(i + 4, gt))) return false;
+      i = gt + 1;
+    } else return false;
+    skipSpace();
+  }
+  return true;
+}
 
 /**
  * Whether converted content had nothing but images (or other media): its text is empty and the
@@ -670,7 +772,7 @@ const IMAGE_ONLY_SOURCE = /^(?:\s|&nbsp;)*(?:(?:!\[[^\]]*\]\([^)]*\)|<img\b[^>]*
  * where `![](a.png)` or `<img …>` would otherwise be kept as characters.
  */
 export function imageOnly(r: RichText, source?: string): 'image' | 'media' | undefined {
-  if (source !== undefined && IMAGE_ONLY_SOURCE.test(source)) return 'image';
+  if (source !== undefined && imageOnlySource(source)) return 'image';
   if (r.text) return undefined;
   if (r.dropped.some((d) => d.startsWith('图片未导入'))) return 'image';
   if (r.dropped.some((d) => d.startsWith('媒体未导入'))) return 'media';

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { parseBank, type Question } from '../schema.js';
 import { buildTemplateXlsx, importBank, TEMPLATE_EXAMPLES, TEMPLATE_HEADERS } from './index.js';
@@ -183,5 +184,60 @@ describe('the spreadsheet template', () => {
     expect(neutral(fromCsv.questions)).toEqual(neutral(r.questions));
     expect(r.questions[0]!.source).toBe('xlsx row 2');
     expect(fromCsv.questions[0]!.source).toBe('csv row 2');
+  });
+});
+
+/** A minimal xlsx written by hand: `rows` are the <row> elements of its one worksheet. */
+function rawXlsx(rows: string): Uint8Array {
+  const files = {
+    '[Content_Types].xml': `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+    '_rels/.rels': `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    'xl/workbook.xml': `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="题目" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    'xl/_rels/workbook.xml.rels': `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+    'xl/worksheets/sheet1.xml': `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`,
+  };
+  return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)])), { level: 9 });
+}
+const inline = (ref: string, s: string) => `<c r="${ref}" t="inlineStr"><is><t>${s}</t></is></c>`;
+const header = `<row r="1">${['题型', '题干', '选项A', '选项B', '答案'].map((h, i) => inline(`${'ABCDE'[i]}1`, h)).join('')}</row>`;
+const question = `<row r="2">${['单选', '一加一等于几？', '2', '3', 'A'].map((h, i) => inline(`${'ABCDE'[i]}2`, h)).join('')}</row>`;
+
+describe('xlsx: hostile workbooks', () => {
+  it('a cell at column XFD on every row costs nothing: cells right of column BL are dropped with a note', async () => {
+    let rows = header + question;
+    for (let r = 3; r <= 5000; r++) rows += `<row r="${r}">${inline(`XFD${r}`, 'x')}</row>`;
+    const bytes = rawXlsx(rows);
+    expect(bytes.byteLength).toBeLessThan(40_000);
+    const r = await importBank('xlsx', bytes, { bankId: 'wide' });
+    expect(r.imported).toBe(1);
+    expect(r.errors).toEqual([]);
+    expect(r.notes).toEqual([{ ref: 'file', detail: expect.stringContaining('4998') }]);
+  });
+
+  it('a merged range over the whole sheet and a validation on every cell are refused or ignored, not expanded', async () => {
+    const merged = zipSync({
+      ...unzipSync(rawXlsx(header + question)),
+      'xl/worksheets/sheet1.xml': strToU8(
+        `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${header + question}</sheetData><mergeCells count="1"><mergeCell ref="F1:XFD1048576"/></mergeCells></worksheet>`,
+      ),
+    });
+    await expect(importBank('xlsx', merged, { bankId: 'wide' })).rejects.toMatchObject({ code: 'import_failed' });
+    const validated = zipSync({
+      ...unzipSync(rawXlsx(header + question)),
+      'xl/worksheets/sheet1.xml': strToU8(
+        `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${header + question}</sheetData><dataValidations count="1"><dataValidation type="list" sqref="A1:XFD1048576"><formula1>"a,b"</formula1></dataValidation></dataValidations></worksheet>`,
+      ),
+    });
+    const r = await importBank('xlsx', validated, { bankId: 'wide' });
+    expect(r.imported).toBe(1);
+  });
+
+  it('more rows than the limit is a 422', async () => {
+    let rows = header;
+    for (let r = 2; r <= 100_002; r++) rows += `<row r="${r}"/>`;
+    await expect(importBank('xlsx', rawXlsx(rows), { bankId: 'wide' })).rejects.toMatchObject({
+      code: 'import_failed',
+      status: 422,
+    });
   });
 });

@@ -2,9 +2,12 @@
 // as Excel shows them. Cells may hold rich text, numbers, booleans, hyperlinks or formulas (the
 // cached result is used); an Excel error value (#N/A, #REF!…) makes its row an error.
 import ExcelJS from 'exceljs';
+import { isAppError } from '../../errors.js';
 import { Collector } from './collector.js';
-import { importTable, type SheetRow } from './table.js';
+import { LIMITS } from './limits.js';
+import { columnLetter, importTable, type SheetRow } from './table.js';
 import type { ImportOptions, ImportResult } from './types.js';
+import { guardXlsx, type GuardedXlsx } from './xlsx-guard.js';
 
 /** A cell's value as text; `error` names an Excel error value. */
 export function cellText(v: ExcelJS.CellValue | undefined): { text: string; error?: string } {
@@ -36,9 +39,21 @@ export async function importXlsx(bytes: Uint8Array, opts: ImportOptions): Promis
     );
     return c.result();
   }
+  let guarded: GuardedXlsx;
+  try {
+    guarded = guardXlsx(bytes);
+  } catch (e) {
+    if (isAppError(e)) throw e; // over a limit: the whole import is refused
+    c.error(
+      'file',
+      `无法读取 xlsx 文件，请确认文件未损坏且为 .xlsx 格式 (could not read the xlsx file): ${(e as Error).message}`,
+    );
+    return c.result();
+  }
   const wb = new ExcelJS.Workbook();
   try {
-    await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ArrayBuffer);
+    const b = guarded.bytes;
+    await wb.xlsx.load(Buffer.from(b.buffer, b.byteOffset, b.byteLength) as unknown as ArrayBuffer);
   } catch (e) {
     c.error(
       'file',
@@ -46,6 +61,11 @@ export async function importXlsx(bytes: Uint8Array, opts: ImportOptions): Promis
     );
     return c.result();
   }
+  if (guarded.droppedCells)
+    c.note(
+      'file',
+      `第 ${LIMITS.sheetColumns} 列（${columnLetter(LIMITS.sheetColumns)} 列）右侧的 ${guarded.droppedCells} 个单元格已忽略 (${guarded.droppedCells} cells right of column ${columnLetter(LIMITS.sheetColumns)} ignored)`,
+    );
   const ws = wb.worksheets[0];
   if (!ws) {
     c.error('file', 'xlsx 文件中没有工作表 (no worksheet)');
@@ -55,12 +75,14 @@ export async function importXlsx(bytes: Uint8Array, opts: ImportOptions): Promis
   ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const cells: string[] = [];
     const cellErrors: { col: number; value: string }[] = [];
-    const count = Math.max(row.cellCount, 0);
-    for (let i = 1; i <= count; i++) {
-      const { text, error } = cellText(row.getCell(i).value);
-      cells.push(text);
-      if (error) cellErrors.push({ col: i - 1, value: error });
-    }
+    // Only the cells the row has, never getCell() up to its last column (that creates every cell).
+    row.eachCell({ includeEmpty: false }, (cell, col) => {
+      if (col > LIMITS.sheetColumns) return;
+      const { text, error } = cellText(cell.value);
+      while (cells.length < col - 1) cells.push('');
+      cells[col - 1] = text;
+      if (error) cellErrors.push({ col: col - 1, value: error });
+    });
     rows.push({ row: rowNumber, cells, ...(cellErrors.length ? { cellErrors } : {}) });
   });
   importTable(c, { label: 'xlsx', rows });
