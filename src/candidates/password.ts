@@ -182,6 +182,7 @@ export interface VerifyResult {
 export class PasswordHasher {
   /** Recent wall time of a login's scrypt (queue wait included), ms; unknown until one ran. */
   private typicalLoginMs: number | undefined;
+  private calibration: Promise<void> | undefined;
   private readonly dummy: string;
 
   constructor(
@@ -243,8 +244,13 @@ export class PasswordHasher {
    */
   async padFailure(startedAt: number): Promise<void> {
     if (this.typicalLoginMs === undefined) {
-      await this.verify('-', this.dummy, 'login');
-      return;
+      // One real scrypt times it; failures meanwhile wait for that one rather than each running one.
+      const calibration = (this.calibration ??= this.verify('-', this.dummy, 'login').then(
+        () => undefined,
+        () => void (this.calibration = undefined),
+      ));
+      await calibration;
+      if (this.typicalLoginMs === undefined) return;
     }
     const wait = this.typicalLoginMs - (Date.now() - startedAt);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
