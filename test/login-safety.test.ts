@@ -185,7 +185,7 @@ describe('sessions', { timeout: 120_000 }, () => {
 
   it('a registration that changes the password ends every session of that candidate; the same password again ends none', async () => {
     const doctor = registration();
-    const [{ candidateId }] = (await register(t, [doctor])) as [{ candidateId: string }];
+    const { candidateId } = (await register(t, [doctor]))[0]!;
     const tokens = [await login(t, doctor.idNumber, doctor.password), await login(t, doctor.idNumber, doctor.password)];
     for (const token of tokens) expect((await t.call('GET', '/v1/me', { token })).status).toBe(200);
     expect(await rows(candidateId)).toBe(2);
@@ -227,7 +227,7 @@ describe('sessions', { timeout: 120_000 }, () => {
 
   it('a well-formed unknown token is 401, and asks Postgres once, not on every request', async () => {
     const doctor = registration();
-    const [{ candidateId }] = (await register(t, [doctor])) as [{ candidateId: string }];
+    const { candidateId } = (await register(t, [doctor]))[0]!;
     const token = `${candidateId}.${randomBytes(24).toString('base64url')}`;
     const lookups = vi.spyOn(t.engine.candidates, 'findSession');
     try {

@@ -62,6 +62,10 @@ export const SESSION_MISS_TTL_SEC = 60;
 /** Expired sessions deleted per periodic purge (one statement, so a purge stays short). */
 export const SESSION_PURGE_BATCH = 5000;
 
+/** Rows validated, or written, between two turns of the event loop. */
+const REGISTRATION_SLICE = 500;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface CandidateOptions {
   maxFailuresPerAddress?: number;
   /** PASSWORD_PEPPER; unset → kept in Postgres. */
@@ -137,7 +141,7 @@ export class CandidateService {
     const results: RegistrationResult[] = [];
     const accepted: { row: Registration; index: number }[] = [];
     const seenIds = new Set<string>();
-    rows.forEach((raw, index) => {
+    const check = (raw: unknown, index: number) => {
       const rawId =
         typeof (raw as { idNumber?: unknown })?.idNumber === 'string' ? (raw as { idNumber: string }).idNumber : '';
       const reject = (code: string, detail: string) =>
@@ -160,9 +164,26 @@ export class CandidateService {
       if (!eligible.ok) return reject(eligible.code, eligible.detail);
       seenIds.add(id.idNumber);
       accepted.push({ row: { ...parsed.data, idNumber: id.idNumber, specialty: eligible.specialty.code }, index });
-    });
-    if (!accepted.length) return results;
+    };
+    // In slices, giving the event loop back between them: a sheet of thousands of rows must not
+    // hold up the logins this process serves meanwhile.
+    for (let index = 0; index < rows.length; index++) {
+      if (index && index % REGISTRATION_SLICE === 0) await yieldToLoop();
+      check(rows[index], index);
+    }
+    for (let i = 0; i < accepted.length; i += REGISTRATION_SLICE) {
+      if (i) await yieldToLoop();
+      await this.registerSlice(cycleId, accepted.slice(i, i + REGISTRATION_SLICE), results);
+    }
+    return results;
+  }
 
+  /** Writes one slice of accepted rows, and fills in their results. */
+  private async registerSlice(
+    cycleId: string,
+    accepted: { row: Registration; index: number }[],
+    results: RegistrationResult[],
+  ): Promise<void> {
     const existing = await this.db
       .select({
         candidateId: candidates.candidateId,
@@ -216,25 +237,23 @@ export class CandidateService {
       passwordHash: p.passwordHash ?? '',
       updatedAt: now,
     }));
-    for (let i = 0; i < values.length; i += 1000) {
-      await this.db
-        .insert(candidates)
-        .values(values.slice(i, i + 1000))
-        .onConflictDoUpdate({
-          target: [candidates.cycleId, candidates.idNumber],
-          set: {
-            name: sql`excluded.name`,
-            category: sql`excluded.category`,
-            scopes: sql`excluded.scopes`,
-            level: sql`excluded.level`,
-            specialty: sql`excluded.specialty`,
-            procedure: sql`excluded.procedure`,
-            delegatedTo: sql`excluded.delegated_to`,
-            passwordHash: sql`case when excluded.password_hash = '' then ${candidates.passwordHash} else excluded.password_hash end`,
-            updatedAt: sql`excluded.updated_at`,
-          },
-        });
-    }
+    await this.db
+      .insert(candidates)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [candidates.cycleId, candidates.idNumber],
+        set: {
+          name: sql`excluded.name`,
+          category: sql`excluded.category`,
+          scopes: sql`excluded.scopes`,
+          level: sql`excluded.level`,
+          specialty: sql`excluded.specialty`,
+          procedure: sql`excluded.procedure`,
+          delegatedTo: sql`excluded.delegated_to`,
+          passwordHash: sql`case when excluded.password_hash = '' then ${candidates.passwordHash} else excluded.password_hash end`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+      });
     // A new password ends every session of that candidate.
     const changedPasswords = prepared
       .map((p, i) => (!p.isNew && p.passwordHash ? values[i]!.candidateId : undefined))
@@ -265,7 +284,6 @@ export class CandidateService {
         ...(p.generated ? { password: p.generated } : {}),
       };
     });
-    return results;
   }
 
   /** Accepts a catalogue code, or a 报考专业 name as admins write it in a sheet. */
