@@ -33,11 +33,21 @@ const envSchema = z.object({
   LOAD_SHIPPED_BANKS: bool.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Behind a reverse proxy: count logins by the address it appended (the rightmost X-Forwarded-For entry). */
   TRUST_PROXY: bool.default(false),
   /** A request whose headers and body have not arrived after this long is answered 408 and closed. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** The same for the headers alone; at most REQUEST_TIMEOUT_MS. */
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  /**
+   * Failed logins one address may make in 15 minutes. High on purpose: a hospital of 2,000 doctors
+   * behind one NAT address, a few percent of them mistyping, must never trip it (docs/reliability.md).
+   */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** The key of generated passwords' hashes; unset → 32 random bytes made once and kept in Postgres. */
+  PASSWORD_PEPPER: z.string().min(32, 'at least 32 characters').optional(),
+  /** scrypt computations at a time per process (logins first; registration takes at most all but one). */
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 export type Config = z.infer<typeof envSchema>;

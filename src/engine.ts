@@ -56,6 +56,7 @@ export interface Engine {
 }
 
 const RELOAD_MS = 30_000;
+const SESSION_PURGE_MS = 5 * 60_000;
 const KEEP_SETTLED_SEC = 7 * 24 * 3600;
 
 export async function createEngine(config: Config, log: Log): Promise<Engine> {
@@ -93,7 +94,15 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
   // Built bottom-up: the store knows Redis; hot state and settlement use it; the service uses them all.
   const attempts = new AttemptStore(redis, keys);
   const hot = new HotStateLoader(db, attempts);
-  const candidates = new CandidateService(db, redis, keys, catalogue, config.SESSION_TTL_SEC, hot);
+  const candidates = new CandidateService(db, redis, keys, catalogue, config.SESSION_TTL_SEC, hot, {
+    maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    pepper: config.PASSWORD_PEPPER,
+    hashConcurrency: config.PASSWORD_HASH_CONCURRENCY,
+  });
+  // Expired session rows go in bounded batches (a login also drops its candidate's own).
+  const sessionPurge = candidates.startSessionPurge(SESSION_PURGE_MS, (e) =>
+    log('session purge failed', { error: e.message }, 'warn'),
+  );
   const settlement = new Settlement(attempts, hot, banks, deadlines, records, {
     graceMs: config.ANSWER_GRACE_MS,
     keepSec: KEEP_SETTLED_SEC,
@@ -184,6 +193,7 @@ export async function createEngine(config: Config, log: Log): Promise<Engine> {
     },
     async close() {
       clearInterval(reload);
+      sessionPurge.stop();
       clearInterval(sweepGuard);
       await checkpointer?.stop().catch(() => {});
       await Promise.all(workers.map((w) => w.close()));

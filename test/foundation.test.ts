@@ -187,7 +187,7 @@ describe('registration', () => {
       'rejected',
     ]);
     expect(res[0].password).toBeUndefined();
-    expect(res[1].password).toMatch(/^[2-9a-zA-Z]{10}$/);
+    expect(res[1].password).toMatch(/^[2-9a-zA-Z]{17}$/);
     expect(res.slice(2).map((x: any) => x.code)).toEqual([
       'invalid_id_number',
       'specialty_not_permitted',

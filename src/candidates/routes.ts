@@ -6,6 +6,7 @@ import { jsonResponse, subApp } from '../http/app.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
 import { safeText } from '../text.js';
+import { forwardedAddress } from './address.js';
 import { registrationsFromCsv } from './csv.js';
 import type { CandidateService } from './service.js';
 
@@ -111,9 +112,14 @@ export function logoutRoute(service: CandidateService) {
   return app;
 }
 
-function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
+/**
+ * The address login limits count by. Behind a trusted proxy (TRUST_PROXY) it is the entry that
+ * proxy appended to X-Forwarded-For, the rightmost: everything left of it was written by the
+ * client. Without one (or when that entry is not an address) it is the TCP peer.
+ */
+export function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
   if (trustProxy) {
-    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    const fwd = forwardedAddress(c.req.header('x-forwarded-for'));
     if (fwd) return fwd;
   }
   try {

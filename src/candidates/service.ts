@@ -2,20 +2,25 @@
 // ("<candidateId>.<secret>") so that the hot path finds the session under the candidate's hash tag
 // in the same Redis script that does the work.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { customAlphabet } from 'nanoid';
 import { z } from 'zod';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { checkEligibility } from '../catalogue/catalogue.js';
-import type { Db } from '../db/client.js';
+import { rowsOf, type Db } from '../db/client.js';
 import { candidates, cycles, sessions } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { LEVELS, PROCEDURES } from '../policy/schema.js';
 import type { Keys } from '../redis/keys.js';
 import { safeText } from '../text.js';
+import { defineScripts } from '../redis/scripts.js';
+import { addressBucket } from './address.js';
 import { checkIdNumber } from './id-number.js';
-import { DUMMY_HASH, generatePassword, hashPassword, verifyPassword } from './password.js';
+import { HashQueue, PasswordHasher, generatePassword, type PepperSource } from './password.js';
+import { StoredPeppers } from './pepper.js';
 
 export const newCandidateId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 14);
 
@@ -52,9 +57,39 @@ export interface SessionInfo {
   candidateId: string;
 }
 
-const LOGIN_WINDOW_SEC = 15 * 60;
-const MAX_FAILURES_PER_ID = 5;
-const MAX_FAILURES_PER_ADDRESS = 50;
+/** Login limits (docs/reliability.md, "Login limits"): failures counted per window. */
+export const LOGIN_WINDOW_SEC = 15 * 60;
+export const MAX_FAILURES_PER_ID = 5;
+export const DEFAULT_MAX_FAILURES_PER_ADDRESS = 1000;
+/** How long Redis remembers that Postgres did not know a token. */
+export const SESSION_MISS_TTL_SEC = 60;
+/** Expired sessions deleted per periodic purge (one statement, so a purge stays short). */
+export const SESSION_PURGE_BATCH = 5000;
+
+/** Rows validated, or written, between two turns of the event loop. */
+const REGISTRATION_SLICE = 500;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface CandidateOptions {
+  maxFailuresPerAddress?: number;
+  /** PASSWORD_PEPPER; unset → kept in Postgres. */
+  pepper?: string;
+  /** A pepper source of its own (tests). */
+  peppers?: PepperSource;
+  hashConcurrency?: number;
+}
+
+const LUA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lua');
+const LIMIT_SCRIPTS = {
+  reserve: { file: 'limit-reserve', keys: 1 },
+  release: { file: 'limit-release', keys: 1 },
+} as const;
+
+const wrongCredentials = () => new AppError('unauthenticated', '身份证号或密码错误 (wrong id number or password)');
+const tooManyFailures = (ttl: number) =>
+  new AppError('rate_limited', `登录失败次数过多，请 ${Math.ceil(ttl / 60)} 分钟后再试 (too many failed logins)`, {
+    retryAfterSec: ttl,
+  });
 
 /** What the hot path keeps of a registration (see DeliveryService.warm). */
 export interface RegisteredProfile {
@@ -80,6 +115,10 @@ export interface HotPath {
 }
 
 export class CandidateService {
+  readonly hasher: PasswordHasher;
+  private readonly maxFailuresPerAddress: number;
+  private readonly limitScript: (name: keyof typeof LIMIT_SCRIPTS, key: string, args: number[]) => Promise<unknown>;
+
   constructor(
     private readonly db: Db,
     private readonly redis: Redis,
@@ -87,7 +126,16 @@ export class CandidateService {
     private readonly catalogue: Catalogue,
     private readonly sessionTtlSec: number,
     private readonly hotPath: HotPath,
-  ) {}
+    options: CandidateOptions = {},
+  ) {
+    this.hasher = new PasswordHasher(
+      options.peppers ?? new StoredPeppers(db, options.pepper),
+      new HashQueue(options.hashConcurrency ?? 2),
+    );
+    this.maxFailuresPerAddress = options.maxFailuresPerAddress ?? DEFAULT_MAX_FAILURES_PER_ADDRESS;
+    const run = defineScripts(redis, LUA_DIR, 'dkLogin', LIMIT_SCRIPTS);
+    this.limitScript = (name, key, args) => run(name, [key], args);
+  }
 
   /** Registers or updates each row on its own: one bad row never blocks the others. */
   async register(cycleId: string, rows: unknown[]): Promise<RegistrationResult[]> {
@@ -97,7 +145,7 @@ export class CandidateService {
     const results: RegistrationResult[] = [];
     const accepted: { row: Registration; index: number }[] = [];
     const seenIds = new Set<string>();
-    rows.forEach((raw, index) => {
+    const check = (raw: unknown, index: number) => {
       const rawId =
         typeof (raw as { idNumber?: unknown })?.idNumber === 'string' ? (raw as { idNumber: string }).idNumber : '';
       const reject = (code: string, detail: string) =>
@@ -120,11 +168,32 @@ export class CandidateService {
       if (!eligible.ok) return reject(eligible.code, eligible.detail);
       seenIds.add(id.idNumber);
       accepted.push({ row: { ...parsed.data, idNumber: id.idNumber, specialty: eligible.specialty.code }, index });
-    });
-    if (!accepted.length) return results;
+    };
+    // In slices, giving the event loop back between them: a sheet of thousands of rows must not
+    // hold up the logins this process serves meanwhile.
+    for (let index = 0; index < rows.length; index++) {
+      if (index && index % REGISTRATION_SLICE === 0) await yieldToLoop();
+      check(rows[index], index);
+    }
+    for (let i = 0; i < accepted.length; i += REGISTRATION_SLICE) {
+      if (i) await yieldToLoop();
+      await this.registerSlice(cycleId, accepted.slice(i, i + REGISTRATION_SLICE), results);
+    }
+    return results;
+  }
 
+  /** Writes one slice of accepted rows, and fills in their results. */
+  private async registerSlice(
+    cycleId: string,
+    accepted: { row: Registration; index: number }[],
+    results: RegistrationResult[],
+  ): Promise<void> {
     const existing = await this.db
-      .select({ candidateId: candidates.candidateId, idNumber: candidates.idNumber })
+      .select({
+        candidateId: candidates.candidateId,
+        idNumber: candidates.idNumber,
+        passwordHash: candidates.passwordHash,
+      })
       .from(candidates)
       .where(
         and(
@@ -136,14 +205,24 @@ export class CandidateService {
         ),
       );
     const existingIds = new Map(existing.map((e) => [e.idNumber, e.candidateId]));
+    const existingHashes = new Map(existing.map((e) => [e.idNumber, e.passwordHash]));
 
-    // Hash in parallel (libuv's pool does the work), then write in one statement.
+    // A generated password gets the fast keyed hash; a chosen one scrypt, through the hasher's
+    // queue as bulk work (logins go first). A password given again for an existing candidate is
+    // checked against the stored hash first: the same password changes nothing (and ends no
+    // session) when a sheet is uploaded twice.
     const prepared = await Promise.all(
       accepted.map(async ({ row, index }) => {
         const isNew = !existingIds.has(row.idNumber);
         const generated = isNew && !row.password ? generatePassword() : undefined;
-        const password = row.password ?? generated;
-        return { row, index, isNew, generated, passwordHash: password ? await hashPassword(password) : undefined };
+        let passwordHash: string | undefined;
+        if (generated) passwordHash = await this.hasher.hashGenerated(generated);
+        else if (row.password) {
+          const old = existingHashes.get(row.idNumber);
+          const same = old !== undefined && (await this.hasher.verify(row.password, old, 'bulk')).ok;
+          if (!same) passwordHash = await this.hasher.hashChosen(row.password, 'bulk');
+        }
+        return { row, index, isNew, generated, passwordHash };
       }),
     );
     const now = new Date();
@@ -162,25 +241,28 @@ export class CandidateService {
       passwordHash: p.passwordHash ?? '',
       updatedAt: now,
     }));
-    for (let i = 0; i < values.length; i += 1000) {
-      await this.db
-        .insert(candidates)
-        .values(values.slice(i, i + 1000))
-        .onConflictDoUpdate({
-          target: [candidates.cycleId, candidates.idNumber],
-          set: {
-            name: sql`excluded.name`,
-            category: sql`excluded.category`,
-            scopes: sql`excluded.scopes`,
-            level: sql`excluded.level`,
-            specialty: sql`excluded.specialty`,
-            procedure: sql`excluded.procedure`,
-            delegatedTo: sql`excluded.delegated_to`,
-            passwordHash: sql`case when excluded.password_hash = '' then ${candidates.passwordHash} else excluded.password_hash end`,
-            updatedAt: sql`excluded.updated_at`,
-          },
-        });
-    }
+    await this.db
+      .insert(candidates)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [candidates.cycleId, candidates.idNumber],
+        set: {
+          name: sql`excluded.name`,
+          category: sql`excluded.category`,
+          scopes: sql`excluded.scopes`,
+          level: sql`excluded.level`,
+          specialty: sql`excluded.specialty`,
+          procedure: sql`excluded.procedure`,
+          delegatedTo: sql`excluded.delegated_to`,
+          passwordHash: sql`case when excluded.password_hash = '' then ${candidates.passwordHash} else excluded.password_hash end`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+      });
+    // A new password ends every session of that candidate.
+    const changedPasswords = prepared
+      .map((p, i) => (!p.isNew && p.passwordHash ? values[i]!.candidateId : undefined))
+      .filter((id): id is string => id !== undefined);
+    if (changedPasswords.length) await this.revokeSessions(changedPasswords);
     // The hot path keeps a copy of the profile; drop it so the next request reloads the new one.
     const updatedIds = values.filter((v) => existingIds.has(v.idNumber)).map((v) => v.candidateId);
     if (updatedIds.length) await this.hotPath.changed(updatedIds);
@@ -206,7 +288,6 @@ export class CandidateService {
         ...(p.generated ? { password: p.generated } : {}),
       };
     });
-    return results;
   }
 
   /** Accepts a catalogue code, or a 报考专业 name as admins write it in a sheet. */
@@ -218,72 +299,133 @@ export class CandidateService {
     return (byName.find((s) => s.provider === provider) ?? byName[0])?.code ?? value;
   }
 
+  /**
+   * Every attempt is counted before its password is checked (an atomic reservation on the per-id
+   * and the per-address counter, one key per command, so this runs unchanged on a Redis Cluster
+   * where the two keys live in different slots). A wrong password keeps both counts; a right one
+   * clears the per-id counter and gives the address its reservation back.
+   */
   async login(idNumberRaw: string, password: string, address: string): Promise<SessionInfo> {
+    const started = Date.now();
     const idNumber = idNumberRaw.trim().toUpperCase();
     const idKey = this.keys.loginFailures(idNumber);
-    const addrKey = this.keys.loginFailuresByAddress(address);
-    const [idFails, addrFails] = await this.redis.mget(idKey, addrKey);
-    if (Number(idFails ?? 0) >= MAX_FAILURES_PER_ID || Number(addrFails ?? 0) >= MAX_FAILURES_PER_ADDRESS) {
-      const ttl = Math.max(await this.redis.ttl(Number(idFails ?? 0) >= MAX_FAILURES_PER_ID ? idKey : addrKey), 1);
-      throw new AppError(
-        'rate_limited',
-        `登录失败次数过多，请 ${Math.ceil(ttl / 60)} 分钟后再试 (too many failed logins)`,
-        {
-          retryAfterSec: ttl,
-        },
-      );
+    const addrKey = this.keys.loginFailuresByAddress(addressBucket(address));
+
+    const byAddress = await this.reserve(addrKey, this.maxFailuresPerAddress);
+    if (!byAddress.ok) throw tooManyFailures(byAddress.ttl);
+    let byId: { ok: boolean; ttl: number };
+    try {
+      byId = await this.reserve(idKey, MAX_FAILURES_PER_ID);
+    } catch (e) {
+      await this.release(addrKey).catch(() => {});
+      throw e;
     }
-    // A person may be registered in several cycles (a re-exam cycle, say): an open cycle first, then the newest.
-    const rows = await this.db
-      .select({ candidateId: candidates.candidateId, passwordHash: candidates.passwordHash })
-      .from(candidates)
-      .innerJoin(cycles, eq(cycles.cycleId, candidates.cycleId))
-      .where(eq(candidates.idNumber, idNumber))
-      .orderBy(sql`(now() between ${cycles.opensAt} and ${cycles.closesAt}) desc`, sql`${cycles.opensAt} desc`);
-    let match: string | undefined;
-    for (const r of rows) {
-      if (await verifyPassword(password, r.passwordHash)) {
-        match = r.candidateId;
-        break;
+    if (!byId.ok) {
+      await this.release(addrKey);
+      throw tooManyFailures(byId.ttl);
+    }
+
+    let outcome: 'unknown' | 'wrong' | 'right' = 'unknown';
+    try {
+      // A person may be registered in several cycles (a re-exam cycle, say): an open cycle first, then the newest.
+      const rows = await this.db
+        .select({ candidateId: candidates.candidateId, passwordHash: candidates.passwordHash })
+        .from(candidates)
+        .innerJoin(cycles, eq(cycles.cycleId, candidates.cycleId))
+        .where(eq(candidates.idNumber, idNumber))
+        .orderBy(sql`(now() between ${cycles.opensAt} and ${cycles.closesAt}) desc`, sql`${cycles.opensAt} desc`);
+      let match: (typeof rows)[number] | undefined;
+      let slow = false;
+      for (const r of rows) {
+        const v = await this.hasher.verify(password, r.passwordHash, 'login');
+        slow ||= v.slow;
+        if (v.ok) {
+          match = r;
+          break;
+        }
       }
+      const session = match ? await this.createSession(match.candidateId, match.passwordHash) : null;
+      if (!session) {
+        outcome = 'wrong';
+        if (!slow) await this.hasher.padFailure(started);
+        throw wrongCredentials();
+      }
+      outcome = 'right';
+      await Promise.all([this.hotPath.loggedIn(session.candidateId), this.purgeExpiredSessionsOf(session.candidateId)]);
+      return session;
+    } finally {
+      if (outcome === 'right') await Promise.all([this.redis.del(idKey), this.release(addrKey)]);
+      // Not a guess (the password was never compared: a full hash queue, Postgres down).
+      else if (outcome === 'unknown') await Promise.all([this.release(idKey), this.release(addrKey)]).catch(() => {});
     }
-    if (!rows.length) await verifyPassword(password, DUMMY_HASH);
-    if (!match) {
-      await this.redis
-        .multi()
-        .incr(idKey)
-        .expire(idKey, LOGIN_WINDOW_SEC, 'NX')
-        .incr(addrKey)
-        .expire(addrKey, LOGIN_WINDOW_SEC, 'NX')
-        .exec();
-      throw new AppError('unauthenticated', '身份证号或密码错误 (wrong id number or password)');
-    }
-    await this.redis.del(idKey);
-    const [session] = await Promise.all([this.createSession(match), this.hotPath.loggedIn(match)]);
-    return session;
   }
 
-  async createSession(candidateId: string): Promise<SessionInfo> {
+  private async reserve(key: string, limit: number): Promise<{ ok: boolean; ttl: number }> {
+    const [ok, , ttl] = (await this.limitScript('reserve', key, [limit, LOGIN_WINDOW_SEC])) as number[];
+    return { ok: ok === 1, ttl: Math.max(Number(ttl), 1) };
+  }
+
+  private async release(key: string): Promise<void> {
+    await this.limitScript('release', key, []);
+  }
+
+  /**
+   * A new session, unless the candidate's password changed since `passwordHash` was read (then
+   * null). The Redis key is written first and the row inserted only while the hash is unchanged,
+   * with the candidate row locked FOR SHARE: a registration changing the password either waits for
+   * this insert and then deletes the row and its key, or has already changed the hash, so no
+   * session made with an old password survives the change.
+   */
+  async createSession(candidateId: string, passwordHash: string): Promise<SessionInfo | null> {
     const token = `${candidateId}.${randomBytes(24).toString('base64url')}`;
     const tokenHash = hashToken(token);
     const expiresAt = new Date(Date.now() + this.sessionTtlSec * 1000);
-    await this.db.insert(sessions).values({ tokenHash, candidateId, expiresAt });
-    await this.redis.set(this.keys.session(candidateId, tokenHash), '1', 'PXAT', expiresAt.getTime());
-    return { token, expiresAt, candidateId };
+    const key = this.keys.session(candidateId, tokenHash);
+    await this.redis.set(key, '1', 'PXAT', expiresAt.getTime());
+    try {
+      const inserted = rowsOf(
+        await this.db.execute(sql`
+          insert into ${sessions} (token_hash, candidate_id, expires_at)
+          select ${tokenHash}, c.candidate_id, ${expiresAt.toISOString()}::timestamptz
+          from ${candidates} c
+          where c.candidate_id = ${candidateId} and c.password_hash = ${passwordHash}
+          for share of c
+          returning token_hash`),
+      );
+      if (inserted.length) return { token, expiresAt, candidateId };
+    } catch (e) {
+      await this.redis.del(key).catch(() => {});
+      throw e;
+    }
+    await this.redis.del(key);
+    return null;
   }
 
   /**
    * The slow path of authentication, taken only when Redis does not know a session (expired, or
-   * Redis lost its data): Postgres decides, and a valid session is put back into Redis.
+   * Redis lost its data): Postgres decides, and a valid session is put back into Redis. A token
+   * Postgres does not know is remembered in Redis for a minute (a key of its own: delivery scripts
+   * take EXISTS of the session key as valid), so a client repeating it costs no query.
    */
   async restoreSession(candidateId: string, tokenHash: string): Promise<boolean> {
+    const missKey = this.keys.sessionMiss(candidateId, tokenHash);
+    if (await this.redis.exists(missKey)) return false;
+    const expiresAt = await this.findSession(candidateId, tokenHash);
+    if (!expiresAt || expiresAt.getTime() <= Date.now()) {
+      await this.redis.set(missKey, '1', 'EX', SESSION_MISS_TTL_SEC);
+      return false;
+    }
+    await this.redis.set(this.keys.session(candidateId, tokenHash), '1', 'PXAT', expiresAt.getTime());
+    return true;
+  }
+
+  /** The one Postgres lookup of a session (tests count its calls). */
+  async findSession(candidateId: string, tokenHash: string): Promise<Date | undefined> {
     const [row] = await this.db
       .select({ expiresAt: sessions.expiresAt })
       .from(sessions)
       .where(and(eq(sessions.tokenHash, tokenHash), eq(sessions.candidateId, candidateId)));
-    if (!row || row.expiresAt.getTime() <= Date.now()) return false;
-    await this.redis.set(this.keys.session(candidateId, tokenHash), '1', 'PXAT', row.expiresAt.getTime());
-    return true;
+    return row?.expiresAt;
   }
 
   /** Ends a session; false when there was none (logged out already, or never issued). */
@@ -294,6 +436,54 @@ export class CandidateService {
       .returning({ tokenHash: sessions.tokenHash });
     await this.redis.del(this.keys.session(candidateId, tokenHash));
     return ended.length > 0;
+  }
+
+  /** Ends every session of these candidates: their rows, and their Redis keys (one DEL per candidate's hash tag). */
+  async revokeSessions(candidateIds: string[]): Promise<number> {
+    let revoked = 0;
+    for (let i = 0; i < candidateIds.length; i += 1000) {
+      const gone = await this.db
+        .delete(sessions)
+        .where(inArray(sessions.candidateId, candidateIds.slice(i, i + 1000)))
+        .returning({ candidateId: sessions.candidateId, tokenHash: sessions.tokenHash });
+      revoked += gone.length;
+      const byCandidate = new Map<string, string[]>();
+      for (const g of gone) {
+        const list = byCandidate.get(g.candidateId) ?? [];
+        list.push(this.keys.session(g.candidateId, g.tokenHash));
+        byCandidate.set(g.candidateId, list);
+      }
+      const pipeline = this.redis.pipeline();
+      for (const keys of byCandidate.values())
+        for (let k = 0; k < keys.length; k += 500) pipeline.del(...keys.slice(k, k + 500));
+      if (byCandidate.size) await pipeline.exec();
+    }
+    return revoked;
+  }
+
+  /** A candidate's expired session rows (at login; Redis expires its keys itself). */
+  private async purgeExpiredSessionsOf(candidateId: string): Promise<void> {
+    await this.db
+      .delete(sessions)
+      .where(and(eq(sessions.candidateId, candidateId), lt(sessions.expiresAt, new Date())));
+  }
+
+  /** Deletes up to `limit` expired session rows of anyone; answers how many. */
+  async purgeExpiredSessions(limit = SESSION_PURGE_BATCH): Promise<number> {
+    const rows = rowsOf(
+      await this.db.execute(sql`
+        delete from ${sessions} where token_hash in (
+          select token_hash from ${sessions} where expires_at < now() limit ${limit})
+        returning 1`),
+    );
+    return rows.length;
+  }
+
+  /** Runs purgeExpiredSessions every `everyMs`, one bounded batch at a time. */
+  startSessionPurge(everyMs: number, onError: (e: Error) => void): { stop(): void } {
+    const timer = setInterval(() => void this.purgeExpiredSessions().catch(onError), everyMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
   }
 }
 

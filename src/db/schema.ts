@@ -86,8 +86,15 @@ export const sessions = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     expiresAt: ts('expires_at').notNull(),
   },
-  (t) => [index('sessions_candidate').on(t.candidateId)],
+  (t) => [index('sessions_candidate').on(t.candidateId), index('sessions_expires').on(t.expiresAt)],
 );
+
+/** Engine-wide values kept across restarts and shared by all processes (the password pepper). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
 
 export const attempts = pgTable(
   'attempts',

@@ -1,5 +1,6 @@
 // Every Redis key of the engine is built here. Keys of one candidate share the hash tag
 // `{c:<candidateId>}` so that one Lua script can touch all of them on a Redis Cluster.
+import { createHash } from 'node:crypto';
 
 export interface Keys {
   prefix: string;
@@ -11,6 +12,8 @@ export interface Keys {
   answers(candidateId: string, attemptId: string): string;
   paper(candidateId: string, attemptId: string): string;
   log(candidateId: string, attemptId: string): string;
+  /** A token Postgres did not know (a short-lived negative answer), beside but not the session key. */
+  sessionMiss(candidateId: string, tokenHash: string): string;
   loginFailures(idNumber: string): string;
   loginFailuresByAddress(address: string): string;
   /** Pub/sub channel on which banks and cycles announce new versions. */
@@ -40,13 +43,26 @@ export function makeKeys(prefix = ''): Keys {
     answers: (cid, aid) => `${c(cid)}:a:${aid}:ans`,
     paper: (cid, aid) => `${c(cid)}:a:${aid}:paper`,
     log: (cid, aid) => `${c(cid)}:a:${aid}:log`,
-    loginFailures: (idNumber) => `${prefix}ex:{login:${idNumber}}:fail`,
-    loginFailuresByAddress: (address) => `${prefix}ex:{login-ip:${address}}:fail`,
+    sessionMiss: (cid, hash) => `${c(cid)}:ns:${hash}`,
+    loginFailures: (idNumber) => `${prefix}ex:{login:${keyPart(idNumber)}}:fail`,
+    loginFailuresByAddress: (address) => `${prefix}ex:{login-ip:${keyPart(address)}}:fail`,
     events: `${prefix}ex:events`,
     checkpointDirty: (bucket) => `${prefix}ex:{ck${bucket}}:dirty`,
     checkpointClaimed: (bucket) => `${prefix}ex:{ck${bucket}}:claimed`,
     attemptScan: `${prefix}ex:{c:*}:a:*`,
   };
+}
+
+const PLAIN_PART = /^[0-9A-Za-z.:/_-]{1,64}$/;
+/**
+ * A value a client wrote, made safe to be part of a key: short plain values stay readable, anything
+ * else (too long, braces, spaces, other characters) becomes `#` and a digest, so a key is never
+ * longer than about 100 bytes and a hash tag never ends early.
+ */
+export function keyPart(value: string): string {
+  return PLAIN_PART.test(value)
+    ? value
+    : `#${createHash('sha256').update(value, 'utf8').digest('base64url').slice(0, 32)}`;
 }
 
 /** A BullMQ queue's prefix: its own hash tag, so that a queue's keys stay in one Redis Cluster slot. */
