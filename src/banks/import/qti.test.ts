@@ -125,18 +125,18 @@ describe('QTI content packages', () => {
   it('resolves hrefs against the manifest folder and xml:base', async () => {
     const manifest = `<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"><resources xml:base="content">
       <resource identifier="r1" type="imsqti_item_xmlv3p0" xml:base="qti3" href="./b.xml"/>
-      <resource identifier="r2" type="imsqti_item_xmlv2p1" href="../shared/a.xml"/>
+      <resource identifier="r2" type="imsqti_item_xmlv2p1" href="../common/a.xml"/>
     </resources></manifest>`;
     const zip = zipSync({
       'pkg/imsmanifest.xml': strToU8(manifest),
       'pkg/content/qti3/b.xml': strToU8(ITEM_B3),
-      'pkg/shared/a.xml': strToU8(ITEM_A),
+      'pkg/common/a.xml': strToU8(ITEM_A),
     });
     const r = await qti(zip);
     expect(r.errors).toEqual([]);
     expect(r.questions.map((q) => [q.id, q.source])).toEqual([
       ['pkg-item-b', 'qti pkg/content/qti3/b.xml (item-b) "B"'],
-      ['pkg-item-a', 'qti pkg/shared/a.xml (item-a) "item-a"'],
+      ['pkg-item-a', 'qti pkg/common/a.xml (item-a) "item-a"'],
     ]);
   });
 
