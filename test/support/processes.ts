@@ -53,9 +53,14 @@ export async function until(p: Proc, text: string, ms = 40_000) {
 
 /** The port an API process listens on, from its "engine started" log line (printed before the banner). */
 export function portOf(p: Proc): number {
-  const m = /"msg":"engine started".*?"port":(\d+)/.exec(p.out());
-  if (!m) throw new Error(`no port in:\n${p.out()}`);
-  return Number(m[1]);
+  // The log line is JSON whose field order is the logger's: read the field, not the order.
+  const line = p
+    .out()
+    .split('\n')
+    .find((l) => l.includes('"msg":"engine started"'));
+  const port = line ? (JSON.parse(line) as { port?: number }).port : undefined;
+  if (!port) throw new Error(`no port in:\n${p.out()}`);
+  return port;
 }
 
 /** Kills with SIGKILL (a crash: no shutdown code runs) and waits for the exit. */
